@@ -1,0 +1,150 @@
+"""The E2ABL objective for the trainer core (modality-agnostic).
+
+Reference: "End-to-End Anti-Backdoor Learning on Images and Time Series" (E2ABL), Algorithm 1,
+Eq. 4 (two-head loss) and Eq. 5 (loss-drop score). See ``../shared/METHOD.md`` for the reading
+of the choices the paper leaves open; each one is a parameter of :class:`E2ABLObjective`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ._trainer import Objective, eval_mode, predict_logits, set_lr
+from .networks import DualHeadNetwork
+
+
+def n_from_rate(rate: float, n: int) -> int:
+    """Number of samples a rate selects: rounded, at least one for a positive rate."""
+    return 0 if rate <= 0 else max(1, int(round(rate * n)))
+
+
+class E2ABLObjective(Objective):
+    """State and loss of one E2ABL fit on a training set of ``len(X)`` rows.
+
+    Per-sample state lives on the device, indexed by row: the second head's loss in the
+    current epoch (recorded from the training forward pass, so scoring costs no extra pass),
+    the running loss-drop score, the isolated set D_b, the rows the main head trains on, and
+    the (possibly corrected) labels it trains with.
+    """
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, n_classes: int, *, warmup_epochs: int, lr: float,
+                 second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
+                 gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int):
+        n = len(X)
+        self.X, self.y, self.n_classes = X, y, n_classes
+        self.warmup_epochs = warmup_epochs
+        self.lr, self.second_head_lr, self.warmup_lr = lr, second_head_lr, warmup_lr
+        self.n_isolate = n_from_rate(isolation_rate, n)
+        self.n_recover = min(n_from_rate(recovery_rate, n), self.n_isolate)
+        self.gamma, self.drop = gamma, drop
+        self.return_unsuspicious, self.detach_second_head = return_unsuspicious, detach_second_head
+        self.batch_size = batch_size
+        dev = X.device
+        self.loss_now = torch.zeros(n, device=dev)
+        self.loss_first = None
+        self.loss_prev = None
+        self.score = torch.zeros(n, device=dev)
+        self.suspected = torch.zeros(n, dtype=torch.bool, device=dev)
+        self.main_rows = torch.ones(n, dtype=torch.bool, device=dev)
+        self.targets = y.clone()
+        self.recovered = torch.zeros(0, dtype=torch.long, device=dev)
+        self.backdoor_label: int | None = None
+        self.evident = False
+        self.warm = True
+
+    # --- the loop's hooks -----------------------------------------------------------------
+    def param_groups(self, net: DualHeadNetwork) -> list[dict]:
+        return [
+            {"params": net.main_parameters(), "lr": self.warmup_lr, "name": "main"},
+            {"params": net.second_parameters(), "lr": self.warmup_lr, "name": "second"},
+        ]
+
+    def before_epoch(self, epoch, optimizer):
+        self.warm = epoch < self.warmup_epochs
+        if self.warm:
+            # only f_s receives gradients from the main group during the warm start
+            set_lr(optimizer, main=self.warmup_lr, second=self.warmup_lr)
+        else:
+            set_lr(optimizer, main=self.lr, second=self.second_head_lr)
+
+    def batch_loss(self, net: DualHeadNetwork, xb, yb, idx):
+        z = net.shallow(xb)
+        if self.warm:
+            per_sample = F.cross_entropy(net.second_head(z), yb, reduction="none")
+            self.loss_now[idx] = per_sample.detach()
+            loss = per_sample.mean()
+            return loss, {"second_loss": loss.detach()}
+        second = F.cross_entropy(net.second_head(z.detach() if self.detach_second_head else z), yb, reduction="none")
+        main = F.cross_entropy(net.deep(z), self.targets[idx], reduction="none")
+        self.loss_now[idx] = second.detach()
+        in_b = self.suspected[idx].float()
+        in_main = self.main_rows[idx].float()
+        loss_b = (second * in_b).sum() / in_b.sum().clamp(min=1)
+        loss_m = (main * in_main).sum() / in_main.sum().clamp(min=1)
+        return loss_m + loss_b, {"main_loss": loss_m.detach(), "second_loss": loss_b.detach()}
+
+    def after_epoch(self, epoch, net):
+        self._update_scores()
+        if epoch + 1 >= self.warmup_epochs:
+            self._split(net)
+        return {
+            "phase": "warmup" if self.warm else "train",
+            "n_suspected": int(self.suspected.sum()),
+            "backdoor_label": self.backdoor_label if self.evident else None,
+        }
+
+    # --- E2ABL's detection and recovery ---------------------------------------------------
+    def _update_scores(self):
+        now = self.loss_now.clone()
+        if self.loss_first is None:
+            self.loss_first = now
+        else:
+            # Eq. 5: weighted sum of per-epoch loss reductions (gamma = 1: total drop since start)
+            self.score = self.gamma * self.score + (self.loss_prev - now)
+        self.loss_prev = now
+
+    def scores(self) -> torch.Tensor:
+        """Each row's suspicion: the loss drop (relative to its first loss if ``drop='relative'``).
+
+        With a single loss record there is no drop yet; the lowest loss stands in for it, as a
+        drop from the near-uniform loss of an untrained head.
+        """
+        if self.loss_prev is self.loss_first:
+            return -self.loss_prev
+        if self.drop == "relative":
+            return self.score / self.loss_first.clamp(min=1e-6)
+        return self.score
+
+    @torch.no_grad()
+    def _split(self, net: DualHeadNetwork):
+        order = torch.argsort(self.scores(), descending=True)
+        self.suspected.zero_()
+        self.suspected[order[: self.n_isolate]] = True
+        self.targets = self.y.clone()
+        self.main_rows = ~self.suspected
+        self.recovered = order[:0]
+        self.backdoor_label, self.evident = None, False
+        if self.n_recover == 0:
+            return
+        top = order[: self.n_recover]
+        with eval_mode(net):
+            logits = predict_logits(lambda xb: torch.cat(net(xb), dim=1), self.X[top], self.batch_size)
+        main_logits, second_logits = logits[:, : self.n_classes], logits[:, self.n_classes :]
+        y_b = int(torch.mode(second_logits.argmax(dim=1)).values)
+        self.backdoor_label = y_b
+        # the attack is evident when the most suspicious rows mostly carry the label the
+        # second head predicts for them
+        self.evident = bool((self.y[top] == y_b).float().mean() >= 0.5)
+        carries_yb = self.y[top] == y_b
+        self.recovered = top[carries_yb]
+        # true class recovery: the main head's most probable class other than y_b
+        # (with two classes this is the other class)
+        main_logits[:, y_b] = -math.inf
+        self.targets[self.recovered] = main_logits[carries_yb].argmax(dim=1)
+        self.main_rows[self.recovered] = True
+        if self.return_unsuspicious:
+            # D_b rows whose label is not y_b are "not particularly suspicious" (Algorithm 1)
+            self.main_rows |= self.suspected & (self.y != y_b)

@@ -1,0 +1,127 @@
+"""The scikit-learn side shared by every defense and both modalities.
+
+A concrete classifier states its parameters in ``__init__`` (scikit-learn requires explicit
+signatures) and implements ``_fit_module``; input checks, scaling, labels, devices,
+prediction and pickling live here once.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._trainer import fast_math, make_optimizer, predict_logits, resolve_device, seed_from
+from ._validation import ChannelScaler, check_labels, check_series
+from .networks import BACKBONES, build_backbone, reset_parameters
+
+COMMON_CONSTRAINTS = {
+    "backbone": [StrOptions(set(BACKBONES)), callable],
+    "backbone_kwargs": [dict, None],
+    "n_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 2, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "optimizer": [StrOptions({"sgd", "adam"})],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "device": [str, torch.device, None],
+    "random_state": ["random_state"],
+    "verbose": ["boolean"],
+}
+
+
+class SeriesInput:
+    """Input handling for time series (aeon's layout); the image adapter swaps this part."""
+
+    _data_dim = 1
+
+    def _check_X(self, X, input_name: str = "X") -> np.ndarray:
+        return check_series(X, input_name=input_name)
+
+
+class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict machinery. Subclasses implement ``_fit_module``."""
+
+    _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
+
+    # --- hooks for subclasses -------------------------------------------------------------
+    def _check_fit_params(self, n_cases: int) -> None:
+        """Checks that depend on the data (e.g. rates against the number of cases)."""
+
+    def _fit_module(self, backbone, X: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> torch.nn.Module:
+        """Train and return the final network (a backbone mapping inputs to logits)."""
+        raise NotImplementedError
+
+    # --- public API -----------------------------------------------------------------------
+    def fit(self, X, y):
+        """Fit on ``X`` (see the class docstring for the accepted layouts) and labels ``y``."""
+        self._validate_params()
+        X = self._check_X(X)
+        self.classes_, y_enc = check_labels(y, len(X))
+        self._check_fit_params(len(X))
+        self.n_channels_ = X.shape[1]
+        self.scaler_ = ChannelScaler().fit(X)
+        device = resolve_device(self.device)
+        generator = torch.Generator().manual_seed(seed_from(self.random_state))
+        X_t = torch.from_numpy(self.scaler_.transform(X)).to(device)
+        y_t = torch.from_numpy(y_enc).to(device)
+        with fast_math(device):
+            backbone = self._new_backbone(generator).to(device)
+            module = self._fit_module(backbone, X_t, y_t, generator)
+        self.module_ = module.eval()
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        logits = self._logits(X)
+        return torch.softmax(logits.float(), dim=1).cpu().numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self._logits(X).argmax(dim=1).cpu().numpy()]
+
+    # --- internals ------------------------------------------------------------------------
+    def _new_backbone(self, generator: torch.Generator) -> torch.nn.Module:
+        net = build_backbone(self.backbone, self.n_channels_, len(self.classes_), dim=self._data_dim,
+                             backbone_kwargs=self.backbone_kwargs)
+        reset_parameters(net, generator)
+        return net
+
+    def _optimizer(self, groups: list[dict]):
+        return make_optimizer(self.optimizer, groups, self.lr, self.momentum, self.weight_decay)
+
+    def _prepare(self, X) -> torch.Tensor:
+        """Validate and scale new data exactly as in ``fit``; returns a tensor on the device."""
+        check_is_fitted(self, "module_")
+        X = self._check_X(X)
+        if X.shape[1] != self.n_channels_:
+            raise ValueError(
+                f"X has {X.shape[1]} channels, but {type(self).__name__} was fitted with {self.n_channels_} channels."
+            )
+        device = resolve_device(self.device)
+        if next(self.module_.parameters()).device != device:
+            self.module_.to(device)
+        return torch.from_numpy(self.scaler_.transform(X)).to(device)
+
+    def _logits(self, X) -> torch.Tensor:
+        X_t = self._prepare(X)
+        self.module_.eval()
+        return predict_logits(self.module_, X_t, max(self.batch_size, 256))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        module = state.get("module_")
+        if module is not None and next(module.parameters()).device.type != "cpu":
+            # a model fitted on a GPU must load on a CPU-only machine
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,197 @@
+"""E2ABLClassifier: End-to-End Anti-Backdoor Learning for time series, as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._e2abl import E2ABLObjective, n_from_rate
+from ._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
+from ._trainer import train
+from .networks import DualHeadNetwork, SecondHead, reset_parameters
+
+
+class E2ABLMixin:
+    """E2ABL's fit, shared by the series and image estimators."""
+
+    _parameter_constraints: dict = {
+        **COMMON_CONSTRAINTS,
+        "isolation_rate": [Interval(Real, 0, 1, closed="neither")],
+        "recovery_rate": [Interval(Real, 0, 1, closed="left")],
+        "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
+        "second_head_lr": [Interval(Real, 0, None, closed="neither")],
+        "warmup_lr": [Interval(Real, 0, None, closed="neither")],
+        "attach_stage": [Interval(Integral, 1, None, closed="left")],
+        "gamma": [Interval(Real, 0, None, closed="right")],
+        "drop": [StrOptions({"absolute", "relative"})],
+        "return_unsuspicious": ["boolean"],
+        "detach_second_head": ["boolean"],
+    }
+
+    def _check_fit_params(self, n_cases: int) -> None:
+        if self.recovery_rate > self.isolation_rate:
+            raise ValueError(
+                f"recovery_rate must not exceed isolation_rate: the recovered samples are taken from the "
+                f"isolated ones; got recovery_rate={self.recovery_rate} > isolation_rate={self.isolation_rate}."
+            )
+        if self.isolation_rate * n_cases < 0.5:
+            raise ValueError(
+                f"isolation_rate={self.isolation_rate} isolates no sample out of {n_cases}: "
+                f"E2ABL needs at least {int(np.ceil(0.5 / self.isolation_rate))} training cases at this rate."
+            )
+        if self.warmup_epochs >= self.n_epochs:
+            raise ValueError(
+                f"warmup_epochs must be smaller than n_epochs (the main head trains after the warm start); "
+                f"got warmup_epochs={self.warmup_epochs}, n_epochs={self.n_epochs}."
+            )
+
+    def _fit_module(self, backbone, X, y, generator):
+        net = DualHeadNetwork(backbone, len(self.classes_), self.attach_stage).to(X.device)
+        reset_parameters(net.second_head, generator)
+        objective = E2ABLObjective(
+            X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
+            second_head_lr=self.second_head_lr, warmup_lr=self.warmup_lr, isolation_rate=self.isolation_rate,
+            recovery_rate=self.recovery_rate, gamma=self.gamma, drop=self.drop,
+            return_unsuspicious=self.return_unsuspicious, detach_second_head=self.detach_second_head,
+            batch_size=self.batch_size,
+        )
+        history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
+                        optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
+                        verbose=self.verbose, desc=type(self).__name__)
+        for record in history:
+            label = record["backdoor_label"]
+            record["backdoor_label"] = None if label is None else self.classes_[label]
+        self.history_ = history
+        self.poison_scores_ = objective.scores().cpu().numpy().astype(np.float64)
+        self.suspected_poison_mask_ = objective.suspected.cpu().numpy()
+        self.backdoor_label_ = self.classes_[objective.backdoor_label] if objective.evident else None
+        self.recovered_indices_ = objective.recovered.cpu().numpy()
+        self.recovered_labels_ = self.classes_[objective.targets[objective.recovered].cpu().numpy()]
+        # the second head is dropped: the fitted model is f_s + f_d + h_m
+        return net.backbone
+
+
+class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
+    """End-to-End Anti-Backdoor Learning (E2ABL) for time-series classification.
+
+    Trains a clean classifier on a possibly backdoor-poisoned training set. A shallow second
+    head, attached after stage ``attach_stage`` of the backbone, first learns alone for
+    ``warmup_epochs`` (backdoor triggers are learned faster than the clean task); from then on,
+    after every epoch, the ``isolation_rate`` of samples whose second-head loss dropped the most
+    form the suspected set D_b, which only the second head trains on. Among them, the
+    ``recovery_rate`` most suspicious reveal the backdoor label y_b (the second head's majority
+    prediction) and are relabelled with the main head's most probable other class, then return
+    to the main head's training. After training the second head is dropped.
+
+    Reference: "End-to-End Anti-Backdoor Learning on Images and Time Series" (E2ABL), Algorithm 1.
+
+    Parameters
+    ----------
+    backbone : {"resnet34", "resnet18", "resnet", "fcn"} or callable, default="resnet34"
+        The network, or a factory ``f(n_channels, n_classes, **backbone_kwargs)`` returning a
+        :class:`e2abl_ts.networks.StagedBackbone`.
+    isolation_rate : float in (0, 1), default=0.2
+        Fraction of the training set put in D_b each epoch (the paper's "threshold 80").
+    recovery_rate : float in [0, isolation_rate], default=0.01
+        Fraction of the whole training set relabelled each epoch (at least one sample when
+        positive; 0 disables recovery). With two classes the "other" class is the only one left,
+        so recovery flips the label of the most suspicious samples.
+    n_epochs : int, default=60
+        Total epochs, warm start included.
+    warmup_epochs : int, default=2
+        Epochs in which only the shallow part and the second head train, on all data.
+    lr : float, default=0.01
+        Learning rate of the main path (shallow part, deep part, main head) after the warm start.
+    second_head_lr : float, default=0.005
+        Learning rate of the second head after the warm start.
+    warmup_lr : float, default=0.1
+        Learning rate of the shallow part and the second head during the warm start (paper).
+    attach_stage : int, default=2
+        The second head sits after this stage (1-based); the paper's ResNet-34 uses stage 2.
+    gamma : float, default=1.0
+        Weight of past loss drops in the score (Eq. 5); 1 gives the total drop since the start.
+    drop : {"absolute", "relative"}, default="absolute"
+        Score by the loss drop (paper) or by the drop divided by the sample's first loss.
+    return_unsuspicious : bool, default=True
+        Whether D_b samples whose given label is not the backdoor label train the main head.
+    detach_second_head : bool, default=False
+        After the warm start, stop the second head's gradient from reaching the shared layers.
+    backbone_kwargs : dict, default=None
+        Passed to the backbone builder (e.g. ``{"width": 16}`` for a narrow ResNet).
+    batch_size : int, default=64
+    optimizer : {"sgd", "adam"}, default="sgd"
+    momentum : float, default=0.9
+        SGD momentum.
+    weight_decay : float, default=5e-4
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        "auto" uses CUDA when available (with TF32 enabled during the fit).
+    random_state : int, numpy Generator/RandomState or None, default=None
+        Drives initialisation and batch order; the same value gives the same model on the
+        same device.
+    verbose : bool, default=False
+        A progress bar over epochs with the running losses.
+
+    Input
+    -----
+    ``X`` is ``(n_cases, n_channels, n_timepoints)``, a 2D ``(n_cases, n_timepoints)`` array
+    (univariate), or aeon's unequal-length form, a list of 2D ``(n_channels, n_timepoints_i)``
+    arrays: shorter series are padded at the end with the channel mean to the longest series
+    (the networks pool over time, so series of other lengths can be predicted too). Each channel
+    is standardised with the mean and standard deviation learned in ``fit``. Labels may be of
+    any type.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    module_ : torch.nn.Module
+        The fitted network without the second head.
+    history_ : list of dict
+        Per epoch: ``epoch``, ``phase``, ``main_loss``, ``second_loss``, ``n_suspected``
+        (|D_b|) and ``backdoor_label`` (inferred that epoch, or None).
+    poison_scores_ : ndarray of shape (n_cases,)
+        Each training sample's final loss-drop score (higher = more suspicious).
+    suspected_poison_mask_ : ndarray of bool, shape (n_cases,)
+        D_b at the end of training.
+    backdoor_label_ : label or None
+        The inferred backdoor label, or None when the most suspicious samples do not mostly
+        carry the label the second head predicts for them (no attack evident).
+    recovered_indices_ : ndarray of int
+        Training rows relabelled in the last epoch.
+    recovered_labels_ : ndarray
+        Their corrected labels.
+
+    Examples
+    --------
+    >>> from e2abl_ts import E2ABLClassifier
+    >>> clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=0)  # doctest: +SKIP
+    >>> clf.fit(X_train, y_train).score(X_test, y_test)  # doctest: +SKIP
+    """
+
+    def __init__(self, backbone="resnet34", isolation_rate=0.2, recovery_rate=0.01, *, n_epochs=60,
+                 warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage=2, gamma=1.0,
+                 drop="absolute", return_unsuspicious=True, detach_second_head=False, backbone_kwargs=None,
+                 batch_size=64, optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
+                 random_state=None, verbose=False):
+        self.backbone = backbone
+        self.isolation_rate = isolation_rate
+        self.recovery_rate = recovery_rate
+        self.n_epochs = n_epochs
+        self.warmup_epochs = warmup_epochs
+        self.lr = lr
+        self.second_head_lr = second_head_lr
+        self.warmup_lr = warmup_lr
+        self.attach_stage = attach_stage
+        self.gamma = gamma
+        self.drop = drop
+        self.return_unsuspicious = return_unsuspicious
+        self.detach_second_head = detach_second_head
+        self.backbone_kwargs = backbone_kwargs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
