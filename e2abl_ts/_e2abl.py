@@ -56,6 +56,18 @@ class E2ABLObjective(Objective):
         self.warm = True
 
     # --- the loop's hooks -----------------------------------------------------------------
+    @torch.no_grad()
+    def start(self, net: DualHeadNetwork) -> None:
+        """Record every row's second-head loss before any training: the start of the history.
+
+        Triggers are often learned within the first epoch, so a history that starts at the
+        first epoch's training loss misses most of the drop; the untrained head's loss is the
+        reference that Eq. 5's "total drop since the start" needs.
+        """
+        with eval_mode(net):
+            logits = predict_logits(lambda xb: net.second_head(net.shallow(xb)), self.X, max(self.batch_size, 256))
+        self.loss_first = self.loss_prev = F.cross_entropy(logits, self.y, reduction="none")
+
     def param_groups(self, net: DualHeadNetwork) -> list[dict]:
         return [
             {"params": net.main_parameters(), "lr": self.warmup_lr, "name": "main"},
@@ -99,21 +111,12 @@ class E2ABLObjective(Objective):
     # --- E2ABL's detection and recovery ---------------------------------------------------
     def _update_scores(self):
         now = self.loss_now.clone()
-        if self.loss_first is None:
-            self.loss_first = now
-        else:
-            # Eq. 5: weighted sum of per-epoch loss reductions (gamma = 1: total drop since start)
-            self.score = self.gamma * self.score + (self.loss_prev - now)
+        # Eq. 5: weighted sum of per-epoch loss reductions (gamma = 1: total drop since start)
+        self.score = self.gamma * self.score + (self.loss_prev - now)
         self.loss_prev = now
 
     def scores(self) -> torch.Tensor:
-        """Each row's suspicion: the loss drop (relative to its first loss if ``drop='relative'``).
-
-        With a single loss record there is no drop yet; the lowest loss stands in for it, as a
-        drop from the near-uniform loss of an untrained head.
-        """
-        if self.loss_prev is self.loss_first:
-            return -self.loss_prev
+        """Each row's suspicion: the loss drop (relative to its initial loss if ``drop='relative'``)."""
         if self.drop == "relative":
             return self.score / self.loss_first.clamp(min=1e-6)
         return self.score

@@ -28,6 +28,9 @@ class Objective:
     def param_groups(self, net: nn.Module) -> list[dict]:
         return [{"params": list(net.parameters()), "name": "all"}]
 
+    def start(self, net: nn.Module) -> None:
+        """Called once before the first epoch (e.g. to record initial per-sample losses)."""
+
     def before_epoch(self, epoch: int, optimizer: torch.optim.Optimizer) -> None:
         """Called before epoch ``epoch`` (0-based): set learning rates, switch phases."""
 
@@ -105,6 +108,7 @@ def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective
     """
     history = []
     n = len(X)
+    objective.start(net)
     bar = tqdm(range(n_epochs), desc=desc, disable=not verbose, leave=False, unit="epoch")
     for epoch in bar:
         objective.before_epoch(epoch, optimizer)

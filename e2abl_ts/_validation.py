@@ -19,6 +19,13 @@ def _is_unequal_list(X) -> bool:
     )
 
 
+def series_lengths(X) -> np.ndarray | None:
+    """The length of each series for aeon's unequal-length list input, else None."""
+    if isinstance(X, (list, tuple)) and len(X) > 0 and all(np.ndim(x) == 2 for x in X):
+        return np.array([np.shape(x)[1] for x in X])
+    return None
+
+
 def check_series(X, *, input_name: str = "X") -> np.ndarray:
     """Return a float32 copy of ``X`` as ``(n_cases, n_channels, n_timepoints)``.
 

@@ -23,7 +23,7 @@ class E2ABLMixin:
         "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
         "second_head_lr": [Interval(Real, 0, None, closed="neither")],
         "warmup_lr": [Interval(Real, 0, None, closed="neither")],
-        "attach_stage": [Interval(Integral, 1, None, closed="left")],
+        "attach_stage": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="right")],
         "drop": [StrOptions({"absolute", "relative"})],
         "return_unsuspicious": ["boolean"],
@@ -48,7 +48,11 @@ class E2ABLMixin:
             )
 
     def _fit_module(self, backbone, X, y, generator):
-        net = DualHeadNetwork(backbone, len(self.classes_), self.attach_stage).to(X.device)
+        attach = self.attach_stage
+        if attach == "auto":
+            # the paper attaches after 2 of ResNet-34's 4 stages; shallower nets after stage 1
+            attach = 2 if len(backbone.stages) >= 4 else 1
+        net = DualHeadNetwork(backbone, len(self.classes_), attach).to(X.device)
         reset_parameters(net.second_head, generator)
         objective = E2ABLObjective(
             X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
@@ -108,8 +112,10 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         Learning rate of the second head after the warm start.
     warmup_lr : float, default=0.1
         Learning rate of the shallow part and the second head during the warm start (paper).
-    attach_stage : int, default=2
-        The second head sits after this stage (1-based); the paper's ResNet-34 uses stage 2.
+    attach_stage : int or "auto", default="auto"
+        The second head sits after this stage (1-based). "auto" is stage 2 for backbones of four
+        or more stages (the paper's ResNet-34 placement) and stage 1 for the three-stage
+        ``resnet`` and ``fcn``, where stage 2 is already two thirds of the network.
     gamma : float, default=1.0
         Weight of past loss drops in the score (Eq. 5); 1 gives the total drop since the start.
     drop : {"absolute", "relative"}, default="absolute"
@@ -170,7 +176,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     """
 
     def __init__(self, backbone="resnet34", isolation_rate=0.2, recovery_rate=0.01, *, n_epochs=60,
-                 warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage=2, gamma=1.0,
+                 warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="absolute", return_unsuspicious=True, detach_second_head=False, backbone_kwargs=None,
                  batch_size=64, optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
                  random_state=None, verbose=False):

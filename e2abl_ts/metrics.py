@@ -1,0 +1,46 @@
+"""How to judge a defense: clean accuracy, attack success rate, isolation and recovery precision."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clean_accuracy(estimator, X, y) -> float:
+    """Accuracy on the clean test set (CA)."""
+    return float(np.mean(estimator.predict(X) == np.asarray(y)))
+
+
+def attack_success_rate(estimator, attack, X, y) -> float:
+    """ASR: fraction of *non-target* test rows that, triggered, are classified as the target.
+
+    ``attack`` is a fitted attack (``fit_resample`` has run); ``estimator`` may be a pipeline
+    that contains it (its attack step is skipped at predict time).
+    """
+    X_attack, y_attack = attack.make_attack_set(X, y)
+    return float(np.mean(estimator.predict(X_attack) == y_attack))
+
+
+def isolation_precision_recall(suspected, poison_indices) -> tuple[float, float]:
+    """Precision and recall of a suspected set against the truly poisoned rows.
+
+    ``suspected`` is a boolean mask over the training rows (e.g. ``suspected_poison_mask_``)
+    or an array of row indices. Precision is nan when nothing is suspected.
+    """
+    suspected = np.asarray(suspected)
+    rows = np.flatnonzero(suspected) if suspected.dtype == bool else suspected.astype(int)
+    poison = np.asarray(poison_indices, dtype=int)
+    hits = np.isin(rows, poison).sum()
+    precision = float(hits / len(rows)) if len(rows) else float("nan")
+    recall = float(hits / len(poison)) if len(poison) else float("nan")
+    return precision, recall
+
+
+def recovery_precision(recovered_indices, recovered_labels, y_clean) -> float:
+    """Fraction of relabelled rows whose new label equals their original clean label.
+
+    ``y_clean`` holds the training labels before poisoning; nan when nothing was relabelled.
+    """
+    idx = np.asarray(recovered_indices, dtype=int)
+    if len(idx) == 0:
+        return float("nan")
+    return float(np.mean(np.asarray(recovered_labels) == np.asarray(y_clean)[idx]))
