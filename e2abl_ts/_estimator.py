@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._trainer import fast_math, make_optimizer, predict_logits, resolve_device, seed_from
-from ._validation import ChannelScaler, check_labels, check_series
+from ._validation import ChannelScaler, check_labels, check_series, series_lengths
 from .networks import BACKBONES, build_backbone, reset_parameters
 
 COMMON_CONSTRAINTS = {
@@ -61,10 +61,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Fit on ``X`` (see the class docstring for the accepted layouts) and labels ``y``."""
         self._validate_params()
+        lengths = series_lengths(X)
         X = self._check_X(X)
         self.classes_, y_enc = check_labels(y, len(X))
         self._check_fit_params(len(X))
         self.n_channels_ = X.shape[1]
+        self.n_features_in_ = X.shape[-1]  # the (longest) series length or image width seen in fit
+        # equal-length training data fix the input length; unequal-length data accept any
+        self.input_shape_ = None if lengths is not None and len(set(lengths.tolist())) > 1 else X.shape[1:]
         self.scaler_ = ChannelScaler().fit(X)
         device = resolve_device(self.device)
         generator = torch.Generator().manual_seed(seed_from(self.random_state))
@@ -82,12 +86,16 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return torch.softmax(logits.float(), dim=1).cpu().numpy().astype(np.float64)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self._logits(X).argmax(dim=1).cpu().numpy()]
+        winners = self._logits(X).argmax(dim=1).cpu().numpy()
+        return self.classes_[winners]
 
     # --- internals ------------------------------------------------------------------------
     def _new_backbone(self, generator: torch.Generator) -> torch.nn.Module:
-        net = build_backbone(self.backbone, self.n_channels_, len(self.classes_), dim=self._data_dim,
-                             backbone_kwargs=self.backbone_kwargs)
+        with torch.random.fork_rng(devices=[]):
+            # layer constructors draw from the global RNG; forking leaves the caller's stream
+            # as it was, and the weights are redrawn from ``generator`` below
+            net = build_backbone(self.backbone, self.n_channels_, len(self.classes_), dim=self._data_dim,
+                                 backbone_kwargs=self.backbone_kwargs)
         reset_parameters(net, generator)
         return net
 
@@ -101,6 +109,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if X.shape[1] != self.n_channels_:
             raise ValueError(
                 f"X has {X.shape[1]} channels, but {type(self).__name__} was fitted with {self.n_channels_} channels."
+            )
+        if self.input_shape_ is not None and X.shape[1:] != self.input_shape_:
+            raise ValueError(
+                f"X has {X.shape[-1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features "
+                f"as input: cases of shape {X.shape[1:]} were given, {self.input_shape_} were seen in fit (to predict "
+                "series of any length, fit on aeon's unequal-length form, a list of 2D arrays)."
             )
         device = resolve_device(self.device)
         if next(self.module_.parameters()).device != device:

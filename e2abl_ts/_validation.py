@@ -14,14 +14,13 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 
 def _is_unequal_list(X) -> bool:
-    return isinstance(X, (list, tuple)) and len(X) > 0 and all(np.ndim(x) == 2 for x in X) and (
-        len({np.shape(x)[1] for x in X}) > 1
-    )
+    lengths = series_lengths(X)
+    return lengths is not None and len(set(lengths.tolist())) > 1
 
 
 def series_lengths(X) -> np.ndarray | None:
     """The length of each series for aeon's unequal-length list input, else None."""
-    if isinstance(X, (list, tuple)) and len(X) > 0 and all(np.ndim(x) == 2 for x in X):
+    if isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(x, np.ndarray) and x.ndim == 2 for x in X):
         return np.array([np.shape(x)[1] for x in X])
     return None
 
@@ -45,12 +44,6 @@ def check_series(X, *, input_name: str = "X") -> np.ndarray:
         for i, p in enumerate(parts):
             out[i, :, : p.shape[1]] = p
         return out
-    if hasattr(X, "ndim") and X.ndim == 1 or np.ndim(X) == 1:
-        raise ValueError(
-            f"{input_name} must be a 2D (n_cases, n_timepoints) or 3D (n_cases, n_channels, n_timepoints) "
-            f"array or a list of 2D (n_channels, n_timepoints) arrays; got a 1D array of shape {np.shape(X)}. "
-            "Reshape a single univariate series with X.reshape(1, -1)."
-        )
     X = check_array(X, dtype=np.float32, allow_nd=True, copy=True, input_name=input_name, ensure_min_features=1)
     if X.ndim == 2:
         X = X[:, None, :]

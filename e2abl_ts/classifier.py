@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._e2abl import E2ABLObjective, n_from_rate
@@ -52,7 +53,8 @@ class E2ABLMixin:
         if attach == "auto":
             # the paper attaches after 2 of ResNet-34's 4 stages; shallower nets after stage 1
             attach = 2 if len(backbone.stages) >= 4 else 1
-        net = DualHeadNetwork(backbone, len(self.classes_), attach).to(X.device)
+        with torch.random.fork_rng(devices=[]):  # the second head is redrawn from generator
+            net = DualHeadNetwork(backbone, len(self.classes_), attach).to(X.device)
         reset_parameters(net.second_head, generator)
         objective = E2ABLObjective(
             X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
@@ -85,9 +87,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     ``warmup_epochs`` (backdoor triggers are learned faster than the clean task); from then on,
     after every epoch, the ``isolation_rate`` of samples whose second-head loss dropped the most
     form the suspected set D_b, which only the second head trains on. Among them, the
-    ``recovery_rate`` most suspicious reveal the backdoor label y_b (the second head's majority
-    prediction) and are relabelled with the main head's most probable other class, then return
-    to the main head's training. After training the second head is dropped.
+    second head's majority prediction on D_b gives the backdoor label y_b; the ``recovery_rate``
+    most suspicious that carry y_b are relabelled with the main head's most probable other class
+    and return to the main head's training. After training the second head is dropped.
 
     Reference: "End-to-End Anti-Backdoor Learning on Images and Time Series" (E2ABL), Algorithm 1.
 
@@ -99,9 +101,10 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     isolation_rate : float in (0, 1), default=0.2
         Fraction of the training set put in D_b each epoch (the paper's "threshold 80").
     recovery_rate : float in [0, isolation_rate], default=0.01
-        Fraction of the whole training set relabelled each epoch (at least one sample when
-        positive; 0 disables recovery). With two classes the "other" class is the only one left,
-        so recovery flips the label of the most suspicious samples.
+        Fraction of the whole training set examined for relabelling each epoch: the most
+        suspicious samples (at least one when positive; 0 disables recovery). Those carrying the
+        backdoor label get the main head's most probable other class and return to the main
+        head. With two classes the other class is the only one left, so recovery flips labels.
     n_epochs : int, default=60
         Total epochs, warm start included.
     warmup_epochs : int, default=2

@@ -18,15 +18,23 @@ PATTERNS = ("square", "sine", "burst")
 
 
 def make_pattern(kind: str, length: int) -> np.ndarray:
-    """A unit-amplitude pattern of ``length`` steps."""
-    t = np.arange(length, dtype=np.float64)
-    if kind == "square":  # four periods of a +-1 square wave
-        return np.where(np.sin(2 * np.pi * 4 * (t + 0.5) / length) >= 0, 1.0, -1.0)
-    if kind == "sine":  # six periods of a sinusoid (as SIG's f = 6)
-        return np.sin(2 * np.pi * 6 * t / length)
-    # a Gaussian-windowed oscillation: two periods under the window
-    window = np.exp(-0.5 * ((t - (length - 1) / 2) / (length / 6)) ** 2)
-    return window * np.sin(2 * np.pi * 2 * t / length)
+    """A unit-amplitude pattern of ``length`` steps.
+
+    The number of periods is capped at one per four steps so short windows do not alias
+    (six periods sampled at three steps would be all zeros).
+    """
+    t = np.arange(length, dtype=np.float64) + 0.5
+
+    def periods(wanted):
+        return min(wanted, max(1, length // 4))
+
+    if kind == "square":  # up to four periods of a +-1 square wave
+        return np.where(np.sin(2 * np.pi * periods(4) * t / length) >= 0, 1.0, -1.0)
+    if kind == "sine":  # up to six periods of a sinusoid (as SIG's f = 6)
+        return np.sin(2 * np.pi * periods(6) * t / length)
+    # a Gaussian-windowed oscillation: up to two periods under the window
+    window = np.exp(-0.5 * ((t - length / 2) / (length / 6)) ** 2)
+    return window * np.sin(2 * np.pi * periods(2) * t / length)
 
 
 class StaticTriggerAttack(BaseAttack):

@@ -1,0 +1,51 @@
+"""E2ABL's fit time over plain training of the same network for the same epochs, one run.
+
+    python benchmarks/fit_time_ratio.py                         # small backbone, CPU
+    python benchmarks/fit_time_ratio.py --backbone resnet34     # on a GPU: --device cuda
+
+Synthetic data of a given shape (default: UWave's 120 x 3 x 315 scaled up to 1,000 cases);
+each model is fitted --repeats times in alternation and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from e2abl_ts import E2ABLClassifier, StandardClassifier
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--backbone", default="resnet")
+    p.add_argument("--shape", type=int, nargs=3, default=[1000, 3, 315], metavar=("N", "CHANNELS", "LENGTH"))
+    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=args.shape).astype(np.float32)
+    y = rng.integers(0, 8, size=args.shape[0])
+    kw = dict(backbone=args.backbone, n_epochs=args.epochs, batch_size=args.batch_size, device=args.device,
+              random_state=0)
+    times = {"standard": [], "e2abl": []}
+    for _ in range(args.repeats):
+        for name, cls in (("standard", StandardClassifier), ("e2abl", E2ABLClassifier)):
+            t0 = time.perf_counter()
+            cls(**kw).fit(X, y)
+            times[name].append(time.perf_counter() - t0)
+    std, e2 = statistics.median(times["standard"]), statistics.median(times["e2abl"])
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() and args.device != "cpu" else \
+        f"CPU ({torch.get_num_threads()} threads)"
+    print(f"{args.backbone}, X {tuple(args.shape)}, {args.epochs} epochs, batch {args.batch_size}, {device}")
+    print(f"plain training {std:.2f} s, E2ABL {e2:.2f} s (medians of {args.repeats})")
+    print(f"E2ABL / plain fit time: {e2 / std:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from imblearn.pipeline import Pipeline as ImbPipeline
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from conftest import TINY
+from e2abl_ts import E2ABLClassifier, StandardClassifier
+from e2abl_ts.attacks import StaticTriggerAttack
+from e2abl_ts.networks import BACKBONES, DualHeadNetwork, StagedBackbone, build_backbone
+
+CHECK_CONFIG = dict(backbone="fcn", backbone_kwargs={"widths": (8, 8, 8)}, n_epochs=30, batch_size=16, lr=0.05,
+                    random_state=0)
+# StandardClassifier passes every check. E2ABL keeps the 20% fastest-learned training samples
+# away from its main head and relabels the most suspicious of the inferred backdoor class, even
+# on clean data; on the check's 2-feature blobs with a tiny network, training accuracy ends
+# under the check's 0.83 bar. Clean-data cost is measured on real data in issue 6.
+E2ABL_EXPECTED_FAILED = {
+    "check_classifiers_train": "E2ABL withholds 20% of clean blobs from its main head; training accuracy < 0.83",
+    "check_classifiers_train(readonly_memmap=True)": "same as check_classifiers_train",
+    "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": "same as check_classifiers_train",
+}
+
+
+@parametrize_with_checks(
+    [E2ABLClassifier(**CHECK_CONFIG), StandardClassifier(**CHECK_CONFIG)],
+    expected_failed_checks=lambda est: E2ABL_EXPECTED_FAILED if isinstance(est, E2ABLClassifier) else {},
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_backbones_expose_stages_and_accept_a_second_head_anywhere(name):
+    net = build_backbone(name, 3, 5, backbone_kwargs={"width": 8} if "resnet3" in name or "18" in name else None)
+    x = torch.randn(4, 3, 37)
+    assert net(x).shape == (4, 5)
+    for stage in range(1, len(net.stages) + 1):
+        main, second = DualHeadNetwork(net, 5, stage)(x)
+        assert main.shape == second.shape == (4, 5)
+    with pytest.raises(ValueError, match="attach_stage must be between 1 and"):
+        DualHeadNetwork(net, 5, len(net.stages) + 1)
+
+
+def test_resnet34_has_the_paper_layout():
+    net = build_backbone("resnet34", 1, 2)
+    assert [len(s) for s in net.stages] == [3, 4, 6, 3]
+    assert net.stage_channels == [64, 128, 256, 512]
+    # a 140-step series (ECG5000) is downsampled 8x at most, not over-downsampled
+    z = net.stem(torch.randn(2, 1, 140))
+    for s in net.stages:
+        z = s(z)
+    assert z.shape[-1] == 18
+
+
+def test_custom_backbone_factory(toy):
+    X, y = toy
+
+    def factory(n_channels, n_classes):
+        return BACKBONES["fcn"](n_channels, n_classes, widths=(4, 4, 4))
+
+    clf = E2ABLClassifier(backbone=factory, n_epochs=3, random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (40,)
+    with pytest.raises(TypeError, match="StagedBackbone attributes"):
+        E2ABLClassifier(backbone=lambda c, k: torch.nn.Linear(c, k), n_epochs=3).fit(X, y)
+
+
+def test_audit_attributes(toy):
+    X, y = toy
+    clf = E2ABLClassifier(**TINY, random_state=0).fit(X, y)
+    n = len(X)
+    assert clf.poison_scores_.shape == (n,) and np.isfinite(clf.poison_scores_).all()
+    assert clf.suspected_poison_mask_.dtype == bool and clf.suspected_poison_mask_.sum() == round(0.2 * n)
+    # the suspected set is the top of the scores
+    assert clf.poison_scores_[clf.suspected_poison_mask_].min() >= clf.poison_scores_[~clf.suspected_poison_mask_].max()
+    assert len(clf.history_) == TINY["n_epochs"]
+    assert [h["phase"] for h in clf.history_] == ["warmup", "warmup", "train", "train"]
+    assert {"main_loss", "second_loss", "n_suspected", "backdoor_label"} <= set(clf.history_[-1])
+    assert set(clf.recovered_labels_) <= set(clf.classes_)
+    assert clf.backdoor_label_ is None or clf.backdoor_label_ in clf.classes_
+    # recovered rows get a label other than the one they were given
+    assert np.all(clf.recovered_labels_ != y[clf.recovered_indices_])
+
+
+def test_same_random_state_same_model(toy):
+    X, y = toy
+    a = E2ABLClassifier(**TINY, random_state=3).fit(X, y)
+    b = E2ABLClassifier(**TINY, random_state=3).fit(X, y)
+    c = E2ABLClassifier(**TINY, random_state=4).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.poison_scores_, b.poison_scores_)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
+
+
+def test_global_rng_untouched(toy):
+    X, y = toy
+    state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    E2ABLClassifier(**TINY, random_state=0).fit(X, y)
+    assert torch.equal(state, torch.get_rng_state())
+    np.testing.assert_array_equal(np_state, np.random.get_state()[1])
+
+
+def test_inputs_never_modified(toy):
+    X, y = toy
+    X_copy, y_copy = X.copy(), y.copy()
+    clf = E2ABLClassifier(**TINY, random_state=0).fit(X, y)
+    clf.predict(X)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+
+
+def test_two_dimensional_input_is_univariate(toy):
+    X, y = toy
+    clf = StandardClassifier(**TINY, random_state=0).fit(X[:, 0], y)
+    assert clf.n_channels_ == 1
+    assert clf.predict(X[:, :1]).shape == (40,)
+
+
+def test_unequal_length_list(vowels):
+    X_train, y_train, X_test, _ = vowels
+    assert len({x.shape[1] for x in X_train}) > 1
+    clf = StandardClassifier(**TINY, random_state=0).fit(X_train[:60], y_train[:60])
+    assert clf.predict(X_test[:10]).shape == (10,)
+    assert clf.predict_proba(X_test[:10]).sum(axis=1) == pytest.approx(np.ones(10), abs=1e-5)
+
+
+def test_two_classes_recovery_flips_to_the_other_class(toy):
+    X, y = toy
+    yy = np.where(y == "b", "b", "a")
+    clf = E2ABLClassifier(**TINY, recovery_rate=0.05, random_state=0).fit(X, yy)
+    assert len(clf.recovered_indices_) > 0
+    np.testing.assert_array_equal(clf.recovered_labels_, np.where(yy[clf.recovered_indices_] == "a", "b", "a"))
+
+
+def test_pickle_and_joblib_round_trip(toy, tmp_path):
+    X, y = toy
+    clf = E2ABLClassifier(**TINY, random_state=0).fit(X, y)
+    for restored in (pickle.loads(pickle.dumps(clf)), _joblib_round_trip(clf, tmp_path)):
+        np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def _joblib_round_trip(clf, tmp_path):
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    return joblib.load(tmp_path / "clf.joblib")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU to fit on CUDA")
+def test_fitted_on_cuda_pickles_to_cpu(toy):
+    X, y = toy
+    clf = E2ABLClassifier(**TINY, device="cuda", random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert next(restored.module_.parameters()).device.type == "cpu"
+    restored.set_params(device="cpu")
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), atol=1e-4)
+
+
+def test_pipelines_grid_search_and_cross_validation(toy):
+    X, y = toy
+    grid = GridSearchCV(E2ABLClassifier(**TINY, random_state=0),
+                        {"isolation_rate": [0.1, 0.2], "recovery_rate": [0.0, 0.05]}, cv=2)
+    grid.fit(X, y)
+    assert set(grid.best_params_) == {"isolation_rate", "recovery_rate"}
+    assert len(cross_val_score(clone(E2ABLClassifier(**TINY, random_state=0)), X, y, cv=2)) == 2
+    pipe = Pipeline([("scale", FunctionTransformer(lambda a: a * 2.0)), ("clf", StandardClassifier(**TINY))])
+    assert pipe.fit(X, y).predict(X).shape == (40,)
+    imb = ImbPipeline([("attack", StaticTriggerAttack(target_label="a", random_state=0)),
+                       ("clf", E2ABLClassifier(**TINY, random_state=0))])
+    assert imb.fit(X, y).predict(X).shape == (40,)
+
+
+@pytest.mark.parametrize(
+    "params, X_fn, y_fn, match",
+    [
+        ({}, lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), None, "NaN"),
+        ({}, lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), None, "infinity"),
+        ({}, lambda X: X[..., None], None, "got an array of shape"),
+        ({}, lambda X: X[0, 0], None, "Expected 2D array, got 1D array"),
+        ({}, None, lambda y: np.full(len(y), "a"), "at least 2 classes"),
+        ({}, None, lambda y: y[:-1], "X has 40 cases, y has 39 labels"),
+        ({"isolation_rate": 1.0}, None, None, "isolation_rate"),
+        ({"isolation_rate": 0.0}, None, None, "isolation_rate"),
+        ({"isolation_rate": 0.1, "recovery_rate": 0.2}, None, None, "recovery_rate must not exceed isolation_rate"),
+        ({"isolation_rate": 0.01}, None, None, "isolates no sample out of 40"),
+        ({"warmup_epochs": 4}, None, None, "warmup_epochs must be smaller than n_epochs"),
+        ({"backbone": "vgg"}, None, None, "backbone"),
+        ({"attach_stage": 9}, None, None, "attach_stage must be between 1 and"),
+    ],
+)
+def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
+    X, y = toy
+    X = X_fn(X) if X_fn else X
+    y = y_fn(y) if y_fn else y
+    with pytest.raises(ValueError, match=match):
+        E2ABLClassifier(**{**TINY, **params}).fit(X, y)
+
+
+def test_predict_errors(toy):
+    X, y = toy
+    with pytest.raises(NotFittedError):
+        E2ABLClassifier().predict(X)
+    clf = StandardClassifier(**TINY, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 channels, but StandardClassifier was fitted with 2 channels"):
+        clf.predict(np.zeros((2, 3, 30), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"X has 25 features, but StandardClassifier is expecting 30 features"):
+        clf.predict(np.zeros((2, 2, 25), dtype=np.float32))
+
+
+def test_device_argument_is_validated(toy):
+    X, y = toy
+    with pytest.raises(ValueError, match="device must be"):
+        StandardClassifier(**TINY, device="tpu-ish").fit(X, y)
