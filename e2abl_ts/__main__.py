@@ -27,9 +27,9 @@ def demo(args) -> int:
     target = np.unique(y_train)[0]
     attack = StaticTriggerAttack(target_label=target, poison_rate=args.poison_rate, random_state=args.seed)
     X_poisoned, y_poisoned = attack.fit_resample(X_train, y_train)
-    print(f"{args.dataset}: {X_train.shape[0]} training / {X_test.shape[0]} test series, "
-          f"{X_train.shape[1]} channels; {len(attack.poison_indices_)} training series "
-          f"({args.poison_rate:.0%}) poisoned with a square-wave trigger, relabelled {target!r}.")
+    print(f"{args.dataset}: {len(X_train)} training / {len(X_test)} test series, "
+          f"{len(X_train[0])} channels; {len(attack.poison_indices_)} training series "
+          f"({args.poison_rate:.0%}) poisoned with a square-wave trigger, relabelled '{target}'.")
     print(f"backbone {args.backbone}, {args.epochs} epochs, random_state={args.seed}\n")
     kw = dict(backbone=args.backbone, n_epochs=args.epochs, random_state=args.seed, verbose=not args.quiet)
     runs = [("no defense, clean data", StandardClassifier(**kw), X_train, y_train),
@@ -44,8 +44,8 @@ def demo(args) -> int:
         print(f"{name:26s} {ca:7.1%} {asr:7.1%} {seconds:7.1f}", flush=True)
     precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
     print(f"\nE2ABL isolated {clf.suspected_poison_mask_.sum()} suspects: precision {precision:.0%}, "
-          f"recall {recall:.0%} of the poisoned series; inferred backdoor label: {clf.backdoor_label_!r} "
-          f"(true: {target!r}).")
+          f"recall {recall:.0%} of the poisoned series; inferred backdoor label: {None if clf.backdoor_label_ is None else str(clf.backdoor_label_)!r} "
+          f"(true: {str(target)!r}).")
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._validation import check_series
+from ._validation import check_series, series_lengths
 
 OFFLINE_DATASETS = ("JapaneseVowels", "BasicMotions", "GunPoint", "ItalyPowerDemand", "OSULeaf", "ArrowHead")
 
@@ -23,7 +23,8 @@ def load_dataset(name_or_path: str, *, test_size: float = 0.3, random_state: int
     - any other string is a UCR/UEA dataset name loaded with ``aeon.datasets.load_classification``
       (aeon ships a few offline: ``OFFLINE_DATASETS``; the rest need internet).
 
-    Unequal-length data come back NaN-padded (the estimators accept that layout).
+    Unequal-length data come back in aeon's form, a list of 2D float32 arrays, which every
+    estimator and attack accepts.
     """
     if name_or_path.endswith(".npz"):
         return _load_npz(name_or_path, test_size, random_state)
@@ -41,7 +42,13 @@ def load_dataset(name_or_path: str, *, test_size: float = 0.3, random_state: int
             f"could not load dataset {name_or_path!r} through aeon ({type(exc).__name__}: {exc}). "
             f"Offline, use one that aeon ships ({', '.join(OFFLINE_DATASETS)}) or a local .npz/.ts file."
         ) from exc
-    return check_series(X_train), np.asarray(y_train), check_series(X_test), np.asarray(y_test)
+    return _as_float32(X_train), np.asarray(y_train), _as_float32(X_test), np.asarray(y_test)
+
+
+def _as_float32(X):
+    if series_lengths(X) is not None:
+        return [np.asarray(x, dtype=np.float32) for x in X]
+    return check_series(X)
 
 
 def _split(X, y, test_size, random_state):
@@ -70,6 +77,6 @@ def _load_ts(path, test_size, random_state):
     for a, b in (("_TRAIN.ts", "_TEST.ts"), ("_TEST.ts", "_TRAIN.ts")):
         if path.endswith(a) and os.path.exists(path[: -len(a)] + b):
             X2, y2 = load_from_ts_file(path[: -len(a)] + b)
-            pair = (check_series(X), np.asarray(y), check_series(X2), np.asarray(y2))
+            pair = (_as_float32(X), np.asarray(y), _as_float32(X2), np.asarray(y2))
             return pair if a == "_TRAIN.ts" else (pair[2], pair[3], pair[0], pair[1])
     return _split(check_series(X), np.asarray(y), test_size, random_state)
