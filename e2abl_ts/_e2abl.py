@@ -63,7 +63,7 @@ class E2ABLObjective(Objective):
         reference that Eq. 5's "total drop since the start" needs.
         """
         with eval_mode(net):
-            logits = predict_logits(lambda xb: net.second_head(net.shallow(xb)), self.X, max(self.batch_size, 256))
+            logits = predict_logits(net.second, self.X, max(self.batch_size, 256))
         self.loss_first = self.loss_prev = F.cross_entropy(logits, self.y, reduction="none")
 
     def param_groups(self, net: DualHeadNetwork) -> list[dict]:
@@ -133,7 +133,7 @@ class E2ABLObjective(Objective):
         top = order[: self.n_recover]
         suspects = order[: self.n_isolate]
         with eval_mode(net):
-            second_pred = predict_logits(lambda xb: net.second_head(net.shallow(xb)), self.X[suspects],
+            second_pred = predict_logits(net.second, self.X[suspects],
                                          max(self.batch_size, 256)).argmax(dim=1)
             main_logits = predict_logits(lambda xb: net(xb)[0], self.X[top], self.batch_size)
         # the backdoor label: the second head's predominant prediction on the suspects. Taken

@@ -127,6 +127,10 @@ class DualHeadNetwork(nn.Module):
             z = stage(z)
         return self.backbone.head(z)
 
+    def second(self, x: torch.Tensor) -> torch.Tensor:
+        """The shallow model alone: f_s followed by the second head."""
+        return self.second_head(self.shallow(x))
+
     def forward(self, x: torch.Tensor, detach_second: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.shallow(x)
         second = self.second_head(z.detach() if detach_second else z)
