@@ -94,3 +94,69 @@ def test_metrics():
     assert np.isnan(isolation_precision_recall(np.zeros(3, bool), [0])[0])
     assert recovery_precision([0, 2], ["a", "c"], np.array(["a", "b", "b"])) == 0.5
     assert np.isnan(recovery_precision([], [], np.array(["a"])))
+
+
+# --- optimised, sample-specific attacks (small surrogate, CPU, seconds) -----------------------
+from e2abl_ts.attacks import TimeTrojanDEAttack, TimeTrojanFGSMAttack, TSBAAttack  # noqa: E402
+
+FAST_SURROGATE = dict(surrogate="fcn", surrogate_epochs=3, device="cpu")
+OPTIMISED = [
+    lambda **kw: TimeTrojanFGSMAttack(target_label="1", n_rounds=1, **FAST_SURROGATE, **kw),
+    lambda **kw: TimeTrojanDEAttack(target_label="1", n_rounds=0, popsize=3, maxiter=2, **FAST_SURROGATE, **kw),
+    lambda **kw: TSBAAttack(target_label="1", generator_epochs=2, **FAST_SURROGATE, **kw),
+]
+
+
+@pytest.fixture(scope="module")
+def vowels_equal(vowels):
+    """JapaneseVowels cut to a common length of 7 steps: equal-length, real, small."""
+    X_train, y_train, X_test, y_test = vowels
+    return (np.stack([x[:, :7] for x in X_train]).astype(np.float32), y_train,
+            np.stack([x[:, :7] for x in X_test]).astype(np.float32), y_test)
+
+
+@pytest.mark.parametrize("make", OPTIMISED, ids=["tt-fgsm", "tt-de", "tsba"])
+def test_optimised_attack_contract(vowels_equal, make):
+    X, y, X_test, _ = vowels_equal
+    X, y = X[:80], y[:80]
+    X_copy = X.copy()
+    attack = make(poison_rate=0.1, random_state=0)
+    with pytest.raises(NotFittedError):
+        attack.apply_trigger(X)
+    Xp, yp = attack.fit_resample(X, y)
+    np.testing.assert_array_equal(X, X_copy)
+    assert Xp.shape == X.shape and Xp.dtype == np.float32
+    idx = attack.poison_indices_
+    assert len(idx) == 8
+    np.testing.assert_array_equal(np.flatnonzero(np.any(Xp != X, axis=(1, 2))), idx)
+    np.testing.assert_array_equal(np.flatnonzero(yp != y), idx)
+    # sample-specific: two series get different triggers
+    delta = Xp[idx] - X[idx]
+    assert not np.allclose(delta[0], delta[1])
+    Xq, yq = clone(attack).fit_resample(X, y)
+    np.testing.assert_array_equal(Xp, Xq)
+    assert attack.apply_trigger(X_test[:5]).shape == X_test[:5].shape
+    with pytest.raises(ValueError, match="channels"):
+        attack.apply_trigger(X_test[:5, :3])
+
+
+def test_tt_fgsm_trigger_is_sparse_and_learned(vowels_equal):
+    X, y, X_test, y_test = vowels_equal
+    attack = TimeTrojanFGSMAttack(target_label="1", n_points=0.1, eta=2.0, n_rounds=1, **FAST_SURROGATE,
+                                  random_state=0)
+    Xp, yp = attack.fit_resample(X, y)
+    delta = Xp[attack.poison_indices_] - X[attack.poison_indices_]
+    changed = np.count_nonzero(delta.reshape(len(delta), -1), axis=1)
+    assert np.all(changed <= round(0.1 * 12 * 7))
+    plain = StandardClassifier(**{**TINY, "n_epochs": 15}, random_state=0).fit(Xp, yp)
+    # 9 classes: chance is 1/9; measured 0.74 with this tiny network
+    assert attack_success_rate(plain, attack, X_test, y_test) > 0.3
+
+
+def test_tsba_trigger_is_bounded_and_multiplicative(vowels_equal):
+    X, y, _, _ = vowels_equal
+    attack = TSBAAttack(target_label="1", amplitude=0.1, generator_epochs=2, **FAST_SURROGATE, random_state=0)
+    Xp, _ = attack.fit_resample(X, y)
+    idx = attack.poison_indices_
+    ratio = np.abs(Xp[idx] - X[idx]) / np.maximum(np.abs(X[idx]), 1e-6)
+    assert ratio.max() <= 0.1 + 1e-5 and ratio.max() > 0

@@ -2,5 +2,7 @@
 
 from ._base import BaseAttack
 from .static import StaticTriggerAttack
+from .timetrojan import TimeTrojanDEAttack, TimeTrojanFGSMAttack
+from .tsba import TSBAAttack
 
-__all__ = ["BaseAttack", "StaticTriggerAttack"]
+__all__ = ["BaseAttack", "StaticTriggerAttack", "TSBAAttack", "TimeTrojanDEAttack", "TimeTrojanFGSMAttack"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ._base import DualHeadNetwork, SecondHead, StagedBackbone, reset_parameters
+from ._base import ChannelMask, DualHeadNetwork, SecondHead, StagedBackbone, forward_stages, reset_parameters
 from .resnet import FCN, ResNet, WangResNet
 
 BACKBONES: dict[str, Callable[..., StagedBackbone]] = {
@@ -47,6 +47,6 @@ def build_backbone(backbone, in_channels: int, n_classes: int, dim: int = 1, bac
 
 
 __all__ = [
-    "BACKBONES", "DualHeadNetwork", "FCN", "ResNet", "SecondHead", "StagedBackbone", "WangResNet",
-    "build_backbone", "reset_parameters",
+    "BACKBONES", "ChannelMask", "DualHeadNetwork", "FCN", "ResNet", "SecondHead", "StagedBackbone", "WangResNet",
+    "build_backbone", "forward_stages", "reset_parameters",
 ]

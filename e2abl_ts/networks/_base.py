@@ -79,6 +79,27 @@ class StagedBackbone(nn.Module):
         return self.head(x)
 
 
+def forward_stages(backbone: StagedBackbone, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The logits of ``backbone`` on ``x`` and every stage's output (attention distillation, pruning)."""
+    x = backbone.stem(x)
+    outputs = []
+    for stage in backbone.stages:
+        x = stage(x)
+        outputs.append(x)
+    return backbone.head(x), outputs
+
+
+class ChannelMask(nn.Module):
+    """Multiplies a feature map by a fixed 0/1 mask over its channels (pruned channels read 0)."""
+
+    def __init__(self, mask: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.mask.view(1, -1, *([1] * (x.dim() - 2)))
+
+
 class SecondHead(nn.Module):
     """The E2ABL second head: two conv layers and one fully connected layer (paper, Figure 1)."""
 

@@ -1,0 +1,121 @@
+"""TSBA-B (Jiang et al. 2022): a generative, multiplicative, sample-specific trigger."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval, StrOptions
+from torch import nn
+
+from .._trainer import batches, eval_mode
+from ..networks import BACKBONES, reset_parameters
+from ..networks._base import conv
+from ._base import BaseAttack
+from ._surrogate import fit_surrogate, scaled
+
+
+class TriggerGenerator(nn.Module):
+    """A length-preserving convolutional network with a tanh output in [-1, 1]."""
+
+    def __init__(self, channels: int, width: int = 32, kernel: int = 7):
+        super().__init__()
+        self.net = nn.Sequential(
+            conv(1, channels, width, kernel), nn.BatchNorm1d(width), nn.ReLU(),
+            conv(1, width, width, kernel), nn.BatchNorm1d(width), nn.ReLU(),
+            nn.Conv1d(width, channels, kernel, padding=kernel // 2), nn.Tanh(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class TSBAAttack(BaseAttack):
+    """TSBA-B: a trigger generator trained against a surrogate, then frozen to poison data.
+
+    The generator ``g`` maps a (standardised) series to ``[-1, 1]``; the triggered series is
+    ``x' = (1 + amplitude * g(x)) * x`` in the data's own units, so each point moves by at most
+    ``amplitude`` of its value. ``g`` and the surrogate train together for
+    ``generator_epochs`` (the surrogate on clean data and on triggered non-target data labelled
+    ``target_label``; ``g`` to make the surrogate predict ``target_label``); ``g`` is then
+    frozen, emits the poisoned rows (the B, data-poisoning, form) and serves ``apply_trigger``.
+
+    Parameters
+    ----------
+    target_label : label
+    poison_rate : float in (0, 1), default=0.1
+    amplitude : float, default=0.1
+    surrogate : {"resnet", "resnet18", "resnet34", "fcn"}, default="resnet"
+    surrogate_epochs : int, default=20
+        Clean pre-training of the surrogate.
+    generator_epochs : int, default=30
+    generator_lr : float, default=1e-3
+        Adam learning rate of the generator (and of the surrogate during joint training).
+    device : str, default="auto"
+    random_state : int, Generator or None
+
+    Reference: Y. Jiang, X. Ma, S. M. Erfani, J. Bailey, "Backdoor Attacks on Time Series: A
+    Generative Approach", arXiv 2211.07915 (2022).
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAttack._parameter_constraints,
+        "amplitude": [Interval(Real, 0, None, closed="neither")],
+        "surrogate": [StrOptions(set(BACKBONES))],
+        "surrogate_epochs": [Interval(Integral, 1, None, closed="left")],
+        "generator_epochs": [Interval(Integral, 1, None, closed="left")],
+        "generator_lr": [Interval(Real, 0, None, closed="neither")],
+        "device": [str, torch.device, None],
+    }
+
+    def __init__(self, target_label, poison_rate=0.1, *, amplitude=0.1, surrogate="resnet", surrogate_epochs=20,
+                 generator_epochs=30, generator_lr=1e-3, device="auto", random_state=None):
+        self.target_label = target_label
+        self.poison_rate = poison_rate
+        self.amplitude = amplitude
+        self.surrogate = surrogate
+        self.surrogate_epochs = surrogate_epochs
+        self.generator_epochs = generator_epochs
+        self.generator_lr = generator_lr
+        self.device = device
+        self.random_state = random_state
+
+    def _fit_trigger(self, X, y, rng):
+        self.surrogate_ = fit_surrogate(X, y, self.surrogate, self.surrogate_epochs, rng, self.device)
+        net = self.surrogate_.module_
+        device = next(net.parameters()).device
+        torch_gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+        with torch.random.fork_rng(devices=[]):
+            gen = TriggerGenerator(X.shape[1])
+        reset_parameters(gen, torch_gen)
+        self.generator_ = gen.to(device)
+        target = int(np.searchsorted(self.surrogate_.classes_, self.target_label_))
+        Xs = scaled(self.surrogate_, X)
+        X_raw = torch.from_numpy(X).to(device)
+        y_t = torch.from_numpy(np.searchsorted(self.surrogate_.classes_, y)).to(device)
+        scale = torch.from_numpy(self.surrogate_.scaler_.scale_).to(device)
+        others = torch.nonzero(y_t != target).flatten().cpu()
+        opt = torch.optim.Adam(list(gen.parameters()) + list(net.parameters()), lr=self.generator_lr)
+        for _ in range(self.generator_epochs):
+            gen.train()
+            net.train()
+            for idx in batches(others[torch.randperm(len(others), generator=torch_gen)].to(device), 64):
+                clean_idx = torch.randint(len(X), (len(idx),), generator=torch_gen).to(device)
+                x_trig = Xs[idx] + self.amplitude * gen(Xs[idx]) * X_raw[idx] / scale
+                loss = (F.cross_entropy(net(Xs[clean_idx]), y_t[clean_idx])
+                        + F.cross_entropy(net(x_trig), torch.full_like(idx, target)))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        gen.eval().requires_grad_(False)
+        net.eval()
+
+    def _trigger(self, X):
+        if X.shape[1] != self.surrogate_.n_channels_:
+            raise ValueError(f"X has {X.shape[1]} channels; the generator was fitted on {self.surrogate_.n_channels_}.")
+        with torch.no_grad(), eval_mode(self.generator_):
+            Xs = scaled(self.surrogate_, X)
+            g = torch.cat([self.generator_(Xs[s: s + 256]) for s in range(0, len(Xs), 256)]).cpu().numpy()
+        return (X * (1 + self.amplitude * g)).astype(np.float32)
