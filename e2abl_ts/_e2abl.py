@@ -7,6 +7,8 @@ of the choices the paper leaves open; each one is a parameter of :class:`E2ABLOb
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -30,7 +32,8 @@ class E2ABLObjective(Objective):
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, n_classes: int, *, warmup_epochs: int, lr: float,
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
-                 gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int):
+                 gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int,
+                 detector: str = "paper", mislabel_z: float = 2.5):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -40,13 +43,21 @@ class E2ABLObjective(Objective):
         self.gamma, self.drop = gamma, drop
         self.return_unsuspicious, self.detach_second_head = return_unsuspicious, detach_second_head
         self.batch_size = batch_size
+        self.detector, self.mislabel_z = detector, mislabel_z
         dev = X.device
+        self.warm_loss = torch.zeros(n, device=dev)
+        self.n_warm_loss = 0
+        self.sticky = torch.zeros(n, dtype=torch.bool, device=dev)
+        self.main_loss_now = torch.zeros(n, device=dev)
+        self.locked_label: int | None = None
+
         self.loss_now = torch.zeros(n, device=dev)
         self.loss_first = None
         self.loss_prev = None
         self.score = torch.zeros(n, device=dev)
         self.suspected = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_rows = torch.ones(n, dtype=torch.bool, device=dev)
+        self.second_rows = self.suspected
         self.targets = y.clone()
         self.recovered = torch.zeros(0, dtype=torch.long, device=dev)
         self.backdoor_label: int | None = None
@@ -90,7 +101,8 @@ class E2ABLObjective(Objective):
         second = F.cross_entropy(net.second_head(z.detach() if self.detach_second_head else z), yb, reduction="none")
         main = F.cross_entropy(net.deep(z), self.targets[idx], reduction="none")
         self.loss_now[idx] = second.detach()
-        in_b = self.suspected[idx].float()
+        self.main_loss_now[idx] = main.detach()
+        in_b = self.second_rows[idx].float()
         in_main = self.main_rows[idx].float()
         loss_b = (second * in_b).sum() / in_b.sum().clamp(min=1)
         loss_m = (main * in_main).sum() / in_main.sum().clamp(min=1)
@@ -98,11 +110,30 @@ class E2ABLObjective(Objective):
 
     def after_epoch(self, epoch, net):
         self._update_scores()
+        if self.warm and (epoch >= 1 or self.warmup_epochs == 1):
+            # the first epoch's losses are taken while the weights move fastest: skip them
+            self.warm_loss += self.loss_now
+            self.n_warm_loss += 1
         if epoch + 1 >= self.warmup_epochs:
             self._split(net)
+            if self.detector == "robust":
+                if epoch + 1 == self.warmup_epochs:
+                    self.locked_label = self.backdoor_label if self.evident else None
+                    self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
+                else:
+                    # the main head's turn: rows it finds far harder than the rest of the label
+                    self._flag_mislabelled(self.main_loss_now, (self.y == self.backdoor_label) & self.main_rows
+                                           & (self.targets == self.y))
+                self._split(net)
+            self.second_rows = self.suspected
+            if self.detector == "robust" and self.evident:
+                # no lock-in: the second head keeps fitting every row of the backdoor label, so a
+                # poisoned row missed so far is still learned fast (by its trigger) and caught
+                self.second_rows = self.suspected | (self.y == self.backdoor_label)
         return {
             "phase": "warmup" if self.warm else "train",
             "n_suspected": int(self.suspected.sum()),
+            "n_main": int(self.main_rows.sum()),
             "backdoor_label": self.backdoor_label if self.evident else None,
         }
 
@@ -120,10 +151,34 @@ class E2ABLObjective(Objective):
         return self.score
 
     @torch.no_grad()
+    def _flag_mislabelled(self, loss: torch.Tensor, rows: torch.Tensor):
+        """Rows of the backdoor label that the shallow model, after the warm start, fits far worse
+        than the rest of their label: they look like other classes' series carrying the backdoor
+        label (a trigger not learned yet), the case the loss-drop score misses (METHOD.md: short
+        localized triggers on a majority class). They stay isolated for the rest of training."""
+        if not self.evident or rows.sum() < 3:
+            return
+        values = loss[rows]
+        median = values.median()
+        mad = 1.4826 * (values - median).abs().median()
+        z = (loss - median) / mad.clamp(min=1e-6)
+        # an outlier of its label that the model also places in another class (p(label) < 1/2)
+        new = rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky
+        room = self.n_isolate - int(self.sticky.sum())
+        if room <= 0:
+            return
+        if int(new.sum()) > room:  # the budget: at most isolation_rate of the data, worst first
+            keep = torch.argsort(torch.where(new, z, -torch.inf), descending=True)[:room]
+            new = torch.zeros_like(new)
+            new[keep] = True
+        self.sticky |= new
+
+    @torch.no_grad()
     def _split(self, net: DualHeadNetwork):
         order = torch.argsort(self.scores(), descending=True)
         self.suspected.zero_()
         self.suspected[order[: self.n_isolate]] = True
+        self.suspected |= self.sticky
         self.targets = self.y.clone()
         self.main_rows = ~self.suspected
         self.recovered = order[:0]
@@ -140,9 +195,13 @@ class E2ABLObjective(Objective):
         # over all of D_b, not over the recovery set alone, which can be a single sample
         # (recovery_rate * n < 2) whose vote is then the whole decision.
         y_b = int(torch.mode(second_pred).values)
-        self.backdoor_label = y_b
         # the attack is evident when most suspects carry the label the second head predicts
         self.evident = bool((self.y[suspects] == y_b).float().mean() >= 0.5)
+        if self.locked_label is not None:
+            # robust detector: the label inferred at the end of the warm start holds (a label
+            # that wanders mid-training lets the poison back into the main head's training)
+            y_b, self.evident = self.locked_label, True
+        self.backdoor_label = y_b
         # true class recovery: the main head's most probable class other than y_b (with two
         # classes, the other class). Relabelling also the rows the main head already maps to
         # y_b actively unlearns the trigger: restricting recovery to rows the main head places
@@ -154,4 +213,4 @@ class E2ABLObjective(Objective):
         self.main_rows[self.recovered] = True
         if self.return_unsuspicious:
             # D_b rows whose label is not y_b are "not particularly suspicious" (Algorithm 1)
-            self.main_rows |= self.suspected & (self.y != y_b)
+            self.main_rows |= self.suspected & (self.y != y_b) & ~self.sticky

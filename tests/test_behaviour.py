@@ -39,3 +39,14 @@ def test_e2abl_resists_the_backdoor_and_keeps_clean_accuracy(poisoned_fits):
     asr_e2abl = attack_success_rate(e2abl, attack, X_test, y_test)
     assert asr_e2abl < asr_plain / 3
     assert clean_accuracy(e2abl, X_test, y_test) > clean_accuracy(plain, X_test, y_test) - 0.1
+
+
+def test_paper_detector_is_kept_for_reproduction(poisoned_fits, vowels):
+    attack, plain, _, X_test, y_test = poisoned_fits
+    X_train, y_train, _, _ = vowels
+    X_p, y_p = attack.fit_resample(X_train, y_train)
+    paper = E2ABLClassifier(**SMALL, detector="paper").fit(X_p, y_p)
+    _, recall = isolation_precision_recall(paper.suspected_poison_mask_, attack.poison_indices_)
+    assert recall >= 0.9
+    assert attack_success_rate(paper, attack, X_test, y_test) < attack_success_rate(plain, attack, X_test, y_test)
+

@@ -27,6 +27,10 @@ E2ABL_EXPECTED_FAILED = {
     "check_classifiers_train": "E2ABL withholds 20% of clean blobs from its main head; training accuracy < 0.83",
     "check_classifiers_train(readonly_memmap=True)": "same as check_classifiers_train",
     "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": "same as check_classifiers_train",
+    # float32 convolutions of a batch of 20 and of 60 differ by ~2e-7 (the CPU backend picks
+    # its algorithm per shape); the check's tolerance is 1e-7. Seen with the robust detector's
+    # weights; the same numerics can hit StandardClassifier on other weights.
+    "check_methods_subset_invariance": "float32 batch-shape round-off of ~2e-7 against atol 1e-7",
 }
 
 
