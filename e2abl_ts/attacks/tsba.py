@@ -41,6 +41,10 @@ class TSBAAttack(BaseAttack):
     ``generator_epochs`` (the surrogate on clean data and on triggered non-target data labelled
     ``target_label``; ``g`` to make the surrogate predict ``target_label``); ``g`` is then
     frozen, emits the poisoned rows (the B, data-poisoning, form) and serves ``apply_trigger``.
+    A penalty on the squared time-mean of ``g`` keeps the trigger from becoming a global
+    rescaling of the series: without it, the victim read amplitude as the target class and lost
+    clean accuracy (ECG5000, Wang ResNet, 30 epochs: clean CA 93.3 -> 58.7 poisoned; with it
+    89.3, ASR 85.5).
 
     Parameters
     ----------
@@ -103,9 +107,11 @@ class TSBAAttack(BaseAttack):
             net.train()
             for idx in batches(others[torch.randperm(len(others), generator=torch_gen)].to(device), 64):
                 clean_idx = torch.randint(len(X), (len(idx),), generator=torch_gen).to(device)
-                x_trig = Xs[idx] + self.amplitude * gen(Xs[idx]) * X_raw[idx] / scale
+                g = gen(Xs[idx])
+                x_trig = Xs[idx] + self.amplitude * g * X_raw[idx] / scale
                 loss = (F.cross_entropy(net(Xs[clean_idx]), y_t[clean_idx])
-                        + F.cross_entropy(net(x_trig), torch.full_like(idx, target)))
+                        + F.cross_entropy(net(x_trig), torch.full_like(idx, target))
+                        + g.mean(dim=-1).pow(2).mean())  # no global rescaling: see the docstring
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
