@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from e2abl_ts.attacks import StaticTriggerAttack, TimeTrojanDEAttack, TimeTrojanFGSMAttack, TSBAAttack
-from e2abl_ts.attacks import _surrogate
+from e2abl_ts.attacks import _surrogate, timetrojan, tsba
 
 
 def main(argv=None):
@@ -44,8 +44,8 @@ def main(argv=None):
         surrogate_time["t"] += time.perf_counter() - t0
         return out
 
-    for module in ("timetrojan", "tsba"):
-        setattr(getattr(__import__("e2abl_ts.attacks", fromlist=[module]), module), "fit_surrogate", timed_fit)
+    for module in (timetrojan, tsba):
+        module.fit_surrogate = timed_fit
     device = torch.cuda.get_device_name() if torch.cuda.is_available() and args.device != "cpu" else \
         f"CPU ({torch.get_num_threads()} threads)"
     print(f"X {tuple(args.shape)}, 10% poisoned, {device}; surrogate: resnet, {args.surrogate_epochs} epochs")

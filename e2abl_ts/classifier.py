@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._e2abl import E2ABLObjective, n_from_rate
+from ._e2abl import E2ABLObjective
 from ._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from ._trainer import train
-from .networks import DualHeadNetwork, SecondHead, reset_parameters
+from .networks import DualHeadNetwork, reset_parameters
 
 
 class E2ABLMixin:

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._trainer import batches, eval_mode
+from .._trainer import eval_mode, make_optimizer, train
 
 
 def fit_surrogate(X, y, backbone, n_epochs, rng: np.random.Generator, device):
@@ -42,14 +42,11 @@ def target_gradient(net, Xs: torch.Tensor, target: int, batch_size: int = 256) -
 
 def train_epochs(net, Xs: torch.Tensor, y: torch.Tensor, n_epochs: int, lr: float, generator: torch.Generator,
                  batch_size: int = 64) -> None:
-    """A few epochs of plain cross-entropy (the surrogate's update between trigger rounds)."""
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
-    net.train()
-    for _ in range(n_epochs):
-        order = torch.randperm(len(Xs), generator=generator).to(Xs.device)
-        for idx in batches(order, batch_size):
-            loss = F.cross_entropy(net(Xs[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+    """A few epochs of plain cross-entropy on the trainer core (the surrogate's update between
+    trigger rounds); the surrogate is left in eval mode."""
+    from ..defenses.standard import CrossEntropyObjective
+
+    optimizer = make_optimizer("sgd", [{"params": list(net.parameters())}], lr, momentum=0.9, weight_decay=5e-4)
+    train(net, Xs, y, CrossEntropyObjective(), n_epochs=n_epochs, batch_size=batch_size, optimizer=optimizer,
+          generator=generator)
     net.eval()

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from .._trainer import batches, eval_mode
+from .._trainer import Objective, eval_mode, train
 from ..networks import BACKBONES, reset_parameters
 from ..networks._base import conv
 from ._base import BaseAttack
@@ -30,6 +30,29 @@ class TriggerGenerator(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class _JointObjective(Objective):
+    """TSBA's joint training: the surrogate on clean rows and on triggered non-target rows
+    labelled ``target``; the generator toward ``target``. ``net`` is ``{"generator", "surrogate"}``;
+    the loop iterates over the non-target rows, each batch paired with as many random rows."""
+
+    def __init__(self, rows, X, y, X_raw, scale, target, amplitude, generator):
+        self.rows, self.X, self.y, self.X_raw, self.scale = rows, X, y, X_raw, scale
+        self.target, self.amplitude, self.generator = target, amplitude, generator
+
+    def epoch_rows(self, epoch):
+        return self.rows
+
+    def batch_loss(self, net, xb, yb, idx):
+        clean_idx = torch.randint(len(self.X), (len(idx),), generator=self.generator).to(idx.device)
+        g = net["generator"](xb)
+        x_trig = xb + self.amplitude * g * self.X_raw[idx] / self.scale
+        surrogate = net["surrogate"]
+        loss = (F.cross_entropy(surrogate(self.X[clean_idx]), self.y[clean_idx])
+                + F.cross_entropy(surrogate(x_trig), torch.full_like(idx, self.target))
+                + g.mean(dim=-1).pow(2).mean())  # no global rescaling: see TSBAAttack
+        return loss, {"loss": loss.detach()}
 
 
 class TSBAAttack(BaseAttack):
@@ -101,20 +124,11 @@ class TSBAAttack(BaseAttack):
         y_t = torch.from_numpy(np.searchsorted(self.surrogate_.classes_, y)).to(device)
         scale = torch.from_numpy(self.surrogate_.scaler_.scale_).to(device)
         others = torch.nonzero(y_t != target).flatten().cpu()
-        opt = torch.optim.Adam(list(gen.parameters()) + list(net.parameters()), lr=self.generator_lr)
-        for _ in range(self.generator_epochs):
-            gen.train()
-            net.train()
-            for idx in batches(others[torch.randperm(len(others), generator=torch_gen)].to(device), 64):
-                clean_idx = torch.randint(len(X), (len(idx),), generator=torch_gen).to(device)
-                g = gen(Xs[idx])
-                x_trig = Xs[idx] + self.amplitude * g * X_raw[idx] / scale
-                loss = (F.cross_entropy(net(Xs[clean_idx]), y_t[clean_idx])
-                        + F.cross_entropy(net(x_trig), torch.full_like(idx, target))
-                        + g.mean(dim=-1).pow(2).mean())  # no global rescaling: see the docstring
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+        joint = nn.ModuleDict({"generator": gen, "surrogate": net})
+        objective = _JointObjective(others, Xs, y_t, X_raw, scale, target, self.amplitude, torch_gen)
+        optimizer = torch.optim.Adam(list(gen.parameters()) + list(net.parameters()), lr=self.generator_lr)
+        train(joint, Xs, y_t, objective, n_epochs=self.generator_epochs, batch_size=64, optimizer=optimizer,
+              generator=torch_gen)
         gen.eval().requires_grad_(False)
         net.eval()
 

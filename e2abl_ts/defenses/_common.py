@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from .._trainer import Objective, eval_mode, predict_logits, train
+from .._trainer import eval_mode, predict_logits, train
 
 
 def clean_rows(clean_subset, n_cases: int, generator: torch.Generator) -> torch.Tensor:
@@ -49,45 +49,25 @@ def clean_rows(clean_subset, n_cases: int, generator: torch.Generator) -> torch.
 CLEAN_SUBSET_CONSTRAINT = [Interval(Real, 0, 1, closed="neither"), "array-like"]
 
 
-class SubsetCrossEntropy(Objective):
-    """Plain cross-entropy on a fixed set of rows (all rows when ``rows`` is None)."""
+def run_phase(estimator, net, X, y, objective, n_epochs, generator, lr, phase: str, first_epoch: int = 0):
+    """One phase of a multi-phase defense on the shared loop, with a fresh optimizer at ``lr``.
 
-    def __init__(self, rows: torch.Tensor | None = None, name: str = "loss"):
-        self.rows, self.name = rows, name
-
-    def epoch_rows(self, epoch):
-        return self.rows
-
-    def batch_loss(self, net, xb, yb, idx):
-        loss = F.cross_entropy(net(xb), yb)
-        return loss, {self.name: loss.detach()}
-
-
-def run_phase(estimator, net, X, y, objective, n_epochs, generator, lr, desc, groups=None):
-    """One training phase of a multi-phase defense, on the shared loop with a fresh optimizer."""
+    Its history records carry ``phase`` and epochs numbered from ``first_epoch + 1``.
+    """
     if n_epochs == 0:
         return []
-    optimizer = estimator._optimizer(groups if groups is not None else objective.param_groups(net))
+    optimizer = estimator._optimizer(objective.param_groups(net))
     for group in optimizer.param_groups:
         group["lr"] = lr
-    return train(net, X, y, objective, n_epochs=n_epochs, batch_size=estimator.batch_size, optimizer=optimizer,
-                 generator=generator, verbose=estimator.verbose, desc=f"{type(estimator).__name__}: {desc}")
-
-
-@torch.no_grad()
-def accuracy(net, X, y, batch_size: int) -> float:
-    with eval_mode(net):
-        return float((predict_logits(net, X, batch_size).argmax(1) == y).float().mean())
+    history = train(net, X, y, objective, n_epochs=n_epochs, batch_size=estimator.batch_size, optimizer=optimizer,
+                    generator=generator, verbose=estimator.verbose, desc=f"{type(estimator).__name__}: {phase}")
+    for record in history:
+        record["phase"] = phase
+        record["epoch"] += first_epoch
+    return history
 
 
 @torch.no_grad()
 def per_sample_loss(net, X, y, batch_size: int) -> torch.Tensor:
     with eval_mode(net):
         return F.cross_entropy(predict_logits(net, X, batch_size), y, reduction="none")
-
-
-def tag_phase(history: list[dict], phase: str, offset: int) -> list[dict]:
-    for record in history:
-        record["phase"] = phase
-        record["epoch"] += offset
-    return history

@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval
 from .._e2abl import n_from_rate
 from .._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from .._trainer import Objective
-from ._common import SubsetCrossEntropy, per_sample_loss, run_phase, tag_phase
+from ._common import per_sample_loss, run_phase
+from .standard import CrossEntropyObjective
 
 
 class LGAObjective(Objective):
@@ -121,8 +122,8 @@ class ABLClassifier(SeriesInput, BaseDeepClassifier):
 
     def _fit_module(self, net, X, y, generator):
         n = len(X)
-        history = tag_phase(run_phase(self, net, X, y, LGAObjective(self.lga_gamma), self.isolation_epochs,
-                                      generator, self.lr, "isolation"), "isolation", 0)
+        history = run_phase(self, net, X, y, LGAObjective(self.lga_gamma), self.isolation_epochs, generator,
+                            self.lr, "isolation")
         loss = per_sample_loss(net, X, y, max(self.batch_size, 256))
         k = max(2, n_from_rate(self.isolation_rate, n))
         isolated = torch.argsort(loss)[:k].cpu()
@@ -130,11 +131,10 @@ class ABLClassifier(SeriesInput, BaseDeepClassifier):
         mask[isolated] = True
         rest = torch.nonzero(~mask).flatten()
         n_train = self.n_epochs - self.isolation_epochs - self.unlearning_epochs
-        history += tag_phase(run_phase(self, net, X, y, SubsetCrossEntropy(rest), n_train, generator, self.lr,
-                                       "training"), "training", self.isolation_epochs)
-        history += tag_phase(run_phase(self, net, X, y, UnlearningObjective(isolated.sort().values),
-                                       self.unlearning_epochs, generator, self.unlearning_lr, "unlearning"),
-                             "unlearning", self.isolation_epochs + n_train)
+        history += run_phase(self, net, X, y, CrossEntropyObjective(rest), n_train, generator, self.lr, "training",
+                             self.isolation_epochs)
+        history += run_phase(self, net, X, y, UnlearningObjective(isolated.sort().values), self.unlearning_epochs,
+                             generator, self.unlearning_lr, "unlearning", self.isolation_epochs + n_train)
         self.history_ = history
         self.suspected_poison_mask_ = mask.numpy()
         self.poison_scores_ = (-loss).cpu().numpy().astype(np.float64)

@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval
 from .._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from .._trainer import Objective, eval_mode
 from ..networks import forward_stages
-from ._common import CLEAN_SUBSET_CONSTRAINT, SubsetCrossEntropy, clean_rows, run_phase, tag_phase
+from ._common import CLEAN_SUBSET_CONSTRAINT, clean_rows, run_phase
+from .standard import CrossEntropyObjective
 
 
 def attention(feature: torch.Tensor, p: int = 2) -> torch.Tensor:
@@ -104,16 +105,14 @@ class NADClassifier(SeriesInput, BaseDeepClassifier):
         n_stages = len(net.stages)
         if not 1 <= len(self.betas) <= n_stages:
             raise ValueError(f"betas must weight 1 to {n_stages} stages of this backbone; got {len(self.betas)}.")
-        history = tag_phase(run_phase(self, net, X, y, SubsetCrossEntropy(), self.n_epochs, generator, self.lr,
-                                      "training"), "training", 0)
+        history = run_phase(self, net, X, y, CrossEntropyObjective(), self.n_epochs, generator, self.lr, "training")
         teacher = copy.deepcopy(net)
-        history += tag_phase(run_phase(self, teacher, X, y, SubsetCrossEntropy(rows), self.teacher_epochs,
-                                       generator, self.finetune_lr, "teacher"), "teacher", self.n_epochs)
+        history += run_phase(self, teacher, X, y, CrossEntropyObjective(rows), self.teacher_epochs, generator,
+                             self.finetune_lr, "teacher", self.n_epochs)
         teacher.eval().requires_grad_(False)
         objective = DistillationObjective(teacher, rows, tuple(float(b) for b in self.betas))
-        history += tag_phase(run_phase(self, net, X, y, objective, self.distillation_epochs, generator,
-                                       self.finetune_lr, "distillation"), "distillation",
-                             self.n_epochs + self.teacher_epochs)
+        history += run_phase(self, net, X, y, objective, self.distillation_epochs, generator, self.finetune_lr,
+                             "distillation", self.n_epochs + self.teacher_epochs)
         self.history_ = history
         self.clean_indices_ = rows.numpy()
         return net

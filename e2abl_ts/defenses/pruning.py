@@ -11,7 +11,8 @@ from torch import nn
 from .._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from .._trainer import eval_mode
 from ..networks import ChannelMask, forward_stages
-from ._common import CLEAN_SUBSET_CONSTRAINT, SubsetCrossEntropy, clean_rows, run_phase, tag_phase
+from ._common import CLEAN_SUBSET_CONSTRAINT, clean_rows, run_phase
+from .standard import CrossEntropyObjective
 
 
 @torch.no_grad()
@@ -33,8 +34,7 @@ def prune_order_and_count(net, features, y, step: float, max_drop: float):
         for count in range(per_step, n_channels, per_step):
             mask = torch.ones(n_channels, device=features.device)
             mask[order[:count]] = 0
-            acc = float((net.head(features * mask.view(1, -1, *([1] * (features.dim() - 2)))).argmax(1) == y)
-                        .float().mean())
+            acc = float((net.head(ChannelMask(mask)(features)).argmax(1) == y).float().mean())
             if acc < (1 - max_drop) * base:
                 break
             kept = count
@@ -103,16 +103,15 @@ class FinePruningClassifier(SeriesInput, BaseDeepClassifier):
 
     def _fit_module(self, net, X, y, generator):
         rows = clean_rows(self.clean_subset, len(X), generator)
-        history = tag_phase(run_phase(self, net, X, y, SubsetCrossEntropy(), self.n_epochs, generator, self.lr,
-                                      "training"), "training", 0)
+        history = run_phase(self, net, X, y, CrossEntropyObjective(), self.n_epochs, generator, self.lr, "training")
         rows_dev = rows.to(X.device)
         features = last_stage_features(net, X[rows_dev], max(self.batch_size, 256))
         order, count = prune_order_and_count(net, features, y[rows_dev], self.prune_step, self.max_accuracy_drop)
         mask = torch.ones(features.shape[1], device=X.device)
         mask[order[:count]] = 0
         net.stages[-1] = nn.Sequential(net.stages[-1], ChannelMask(mask))
-        history += tag_phase(run_phase(self, net, X, y, SubsetCrossEntropy(rows), self.finetune_epochs, generator,
-                                       self.finetune_lr, "fine-tuning"), "fine-tuning", self.n_epochs)
+        history += run_phase(self, net, X, y, CrossEntropyObjective(rows), self.finetune_epochs, generator,
+                             self.finetune_lr, "fine-tuning", self.n_epochs)
         self.history_ = history
         self.pruned_channels_ = order[:count].cpu().numpy()
         self.clean_indices_ = rows.numpy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from .._estimator import BaseDeepClassifier, SeriesInput
@@ -9,7 +10,13 @@ from .._trainer import Objective, train
 
 
 class CrossEntropyObjective(Objective):
-    """Plain cross-entropy on every row."""
+    """Plain cross-entropy on a fixed set of rows (every row when ``rows`` is None)."""
+
+    def __init__(self, rows: torch.Tensor | None = None):
+        self.rows = rows
+
+    def epoch_rows(self, epoch):
+        return self.rows
 
     def batch_loss(self, net, xb, yb, idx):
         loss = F.cross_entropy(net(xb), yb)
