@@ -58,8 +58,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     # --- public API -----------------------------------------------------------------------
-    def fit(self, X, y):
-        """Fit on ``X`` (see the class docstring for the accepted layouts) and labels ``y``."""
+    def fit(self, X, y, eval_sets=None):
+        """Fit on ``X`` (see the class docstring for the accepted layouts) and labels ``y``.
+
+        ``eval_sets`` (optional) maps names to labelled sets ``(X_eval, y_eval)`` scored after
+        every epoch: ``history_`` records gain ``acc_<name>`` (the network being trained) and,
+        for E2ABL, ``second_acc_<name>`` (its second head), e.g. ``{"clean": (X_test, y_test),
+        "attack": attack.make_attack_set(X_test, y_test)}`` gives the paper's Figure 3. It
+        costs one prediction pass per set and epoch and changes nothing about the training.
+        """
         self._validate_params()
         lengths = series_lengths(X)
         X = self._check_X(X)
@@ -74,9 +81,13 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         generator = torch.Generator().manual_seed(seed_from(self.random_state))
         X_t = torch.from_numpy(self.scaler_.transform(X)).to(device)
         y_t = torch.from_numpy(y_enc).to(device)
-        with fast_math(device):
-            backbone = self._new_backbone(generator).to(device)
-            module = self._fit_module(backbone, X_t, y_t, generator)
+        self._monitor = self._make_monitor(eval_sets, device)
+        try:
+            with fast_math(device):
+                backbone = self._new_backbone(generator).to(device)
+                module = self._fit_module(backbone, X_t, y_t, generator)
+        finally:
+            del self._monitor  # holds the evaluation data: never pickled with the model
         self.module_ = module.eval()
         return self
 
@@ -90,6 +101,42 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[winners]
 
     # --- internals ------------------------------------------------------------------------
+    def _make_monitor(self, eval_sets, device):
+        """The per-epoch scorer of ``eval_sets`` passed to the training loop (None without sets)."""
+        if eval_sets is None:
+            return None
+        if not isinstance(eval_sets, dict) or not eval_sets:
+            raise ValueError(
+                f"eval_sets must be a non-empty dict mapping names to (X, y) pairs; got {type(eval_sets).__name__}."
+            )
+        sets = {}
+        for name, pair in eval_sets.items():
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise ValueError(f"eval_sets[{name!r}] must be an (X, y) pair; got {type(pair).__name__}.")
+            X_e = self._check_X(pair[0], input_name=f"eval_sets[{name!r}] X")
+            y_e = np.asarray(pair[1])
+            if len(y_e) != len(X_e):
+                raise ValueError(f"eval_sets[{name!r}] has {len(X_e)} cases but {len(y_e)} labels.")
+            known = np.isin(y_e, self.classes_)
+            codes = np.full(len(y_e), -1, dtype=np.int64)  # a label unseen in fit is never predicted
+            codes[known] = np.searchsorted(self.classes_, y_e[known])
+            sets[name] = (torch.from_numpy(self.scaler_.transform(X_e)).to(device), torch.from_numpy(codes).to(device))
+        batch = max(self.batch_size, 256)
+
+        def monitor(net):
+            record = {}
+            for name, (X_e, y_e) in sets.items():
+                if hasattr(net, "second_head"):
+                    both = [net(X_e[s : s + batch]) for s in range(0, len(X_e), batch)]
+                    main = torch.cat([m for m, _ in both])
+                    record[f"second_acc_{name}"] = float((torch.cat([b for _, b in both]).argmax(1) == y_e).float().mean())
+                else:
+                    main = predict_logits(net, X_e, batch)
+                record[f"acc_{name}"] = float((main.argmax(1) == y_e).float().mean())
+            return record
+
+        return monitor
+
     def _new_backbone(self, generator: torch.Generator) -> torch.nn.Module:
         with torch.random.fork_rng(devices=[]):
             # layer constructors draw from the global RNG; forking leaves the caller's stream

@@ -100,11 +100,12 @@ def batches(rows: torch.Tensor, batch_size: int):
 
 def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective, *, n_epochs: int,
           batch_size: int, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-          verbose: bool = False, desc: str = "training") -> list[dict]:
+          verbose: bool = False, desc: str = "training", monitor=None) -> list[dict]:
     """Run ``n_epochs`` epochs of ``objective`` on ``(X, y)``, both already on the device.
 
     Returns one record per epoch: the epoch number, the epoch means of the objective's logs,
-    and what its ``after_epoch`` adds.
+    what its ``after_epoch`` adds, and what ``monitor(net)`` returns (evaluated in eval mode
+    after each epoch, e.g. accuracies on held-out sets; it must not draw random numbers).
     """
     history = []
     n = len(X)
@@ -128,6 +129,9 @@ def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective
             n_seen += len(idx)
         record = {"epoch": epoch + 1, **{k: v / max(n_seen, 1) for k, v in sums.items()}}
         record.update(objective.after_epoch(epoch, net))
+        if monitor is not None:
+            with eval_mode(net), torch.no_grad():
+                record.update(monitor(net))
         history.append(record)
         bar.set_postfix({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in record.items() if k != "epoch"})
     return history

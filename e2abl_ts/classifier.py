@@ -68,7 +68,7 @@ class E2ABLMixin:
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
-                        verbose=self.verbose, desc=type(self).__name__)
+                        verbose=self.verbose, desc=type(self).__name__, monitor=self._monitor)
         for record in history:
             label = record["backdoor_label"]
             record["backdoor_label"] = None if label is None else self.classes_[label]

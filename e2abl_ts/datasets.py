@@ -26,6 +26,8 @@ def load_dataset(name_or_path: str, *, test_size: float = 0.3, random_state: int
     Unequal-length data come back in aeon's form, a list of 2D float32 arrays, which every
     estimator and attack accepts.
     """
+    if name_or_path.endswith((".npz", ".ts")) and not os.path.isfile(name_or_path):
+        raise ValueError(f"no such file: {name_or_path!r}.")
     if name_or_path.endswith(".npz"):
         return _load_npz(name_or_path, test_size, random_state)
     if name_or_path.endswith(".ts"):
@@ -80,3 +82,13 @@ def _load_ts(path, test_size, random_state):
             pair = (_as_float32(X), np.asarray(y), _as_float32(X2), np.asarray(y2))
             return pair if a == "_TRAIN.ts" else (pair[2], pair[3], pair[0], pair[1])
     return _split(check_series(X), np.asarray(y), test_size, random_state)
+
+
+def load_training_set(name_or_path: str):
+    """The set to audit: every row of an ``.npz`` with ``X``/``y``, else the training split."""
+    if name_or_path.endswith(".npz") and os.path.exists(name_or_path):
+        with np.load(name_or_path, allow_pickle=False) as data:
+            if {"X", "y"} <= set(data.files):
+                return check_series(data["X"]), data["y"]
+    X_train, y_train, _, _ = load_dataset(name_or_path)
+    return X_train, y_train

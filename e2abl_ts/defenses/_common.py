@@ -60,7 +60,8 @@ def run_phase(estimator, net, X, y, objective, n_epochs, generator, lr, phase: s
     for group in optimizer.param_groups:
         group["lr"] = lr
     history = train(net, X, y, objective, n_epochs=n_epochs, batch_size=estimator.batch_size, optimizer=optimizer,
-                    generator=generator, verbose=estimator.verbose, desc=f"{type(estimator).__name__}: {phase}")
+                    generator=generator, verbose=estimator.verbose, desc=f"{type(estimator).__name__}: {phase}",
+                    monitor=getattr(estimator, "_monitor", None))
     for record in history:
         record["phase"] = phase
         record["epoch"] += first_epoch

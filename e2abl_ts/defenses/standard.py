@@ -28,7 +28,8 @@ class StandardMixin:
         objective = CrossEntropyObjective()
         self.history_ = train(backbone, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                               optimizer=self._optimizer(objective.param_groups(backbone)), generator=generator,
-                              verbose=self.verbose, desc=type(self).__name__)
+                              verbose=self.verbose, desc=type(self).__name__,
+                              monitor=self._monitor)
         return backbone
 
 

@@ -1,0 +1,149 @@
+"""Audit a training set: fit E2ABL on it and report the most suspicious samples."""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+
+import numpy as np
+
+
+def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, poison_indices=None,
+          dataset_name="training set"):
+    """Fit E2ABL on ``(X, y)`` and write a report of what looks poisoned to ``out_dir``.
+
+    Writes ``report.md`` (or ``report.html``), ``suspects.csv`` (every row: score, suspected,
+    relabelled), ``loss_drop.png`` (the score distribution) and ``suspects.png`` (the ``top``
+    suspects beside typical samples of their class; the plots need matplotlib).
+
+    Parameters
+    ----------
+    X, y : the training set (series in aeon's layout, or images with the image estimator)
+    estimator : unfitted E2ABL estimator or None
+        None: ``E2ABLClassifier(backbone="resnet", n_epochs=30)``. It is cloned, never changed.
+    out_dir : path
+    fmt : {"md", "html"}
+    top : int
+        Suspects listed and plotted.
+    poison_indices : array of int or None
+        The truly poisoned rows when known (a drill): the report gives precision and recall.
+    dataset_name : str
+
+    Returns
+    -------
+    report_path : str
+    fitted : the fitted estimator (its ``poison_scores_``, ``suspected_poison_mask_``, ...)
+    """
+    from sklearn.base import clone
+
+    from .classifier import E2ABLClassifier, E2ABLMixin
+    from .metrics import isolation_precision_recall
+
+    if fmt not in ("md", "html"):
+        raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}.")
+    if not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive integer; got {top!r}.")
+    if estimator is not None and not isinstance(estimator, E2ABLMixin):
+        raise TypeError(f"estimator must be an E2ABL estimator (it scores every sample); got {type(estimator).__name__}.")
+    est = clone(estimator) if estimator is not None else E2ABLClassifier(backbone="resnet", n_epochs=30)
+    est.fit(X, y)
+    os.makedirs(out_dir, exist_ok=True)
+    y = np.asarray(y)
+    scores = est.poison_scores_
+    suspected = est.suspected_poison_mask_
+    relabelled = dict(zip(est.recovered_indices_.tolist(), est.recovered_labels_.tolist()))
+    order = np.argsort(-scores)
+    with open(os.path.join(out_dir, "suspects.csv"), "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["rank", "row", "label", "score", "suspected", "relabelled_to"])
+        for rank, i in enumerate(order, 1):
+            w.writerow([rank, int(i), y[i], f"{scores[i]:.6g}", bool(suspected[i]), relabelled.get(int(i), "")])
+
+    plots = []
+    try:
+        from .plotting import plot_loss_drop, plot_suspects
+
+        plot_loss_drop(est, poison_indices, title=f"{dataset_name}: loss-drop scores").savefig(
+            os.path.join(out_dir, "loss_drop.png"), dpi=110)
+        plot_suspects(X, y, scores, top=min(top, 9), title=f"{dataset_name}: top suspects").savefig(
+            os.path.join(out_dir, "suspects.png"), dpi=110)
+        plots = [("Loss-drop scores", "loss_drop.png"), ("Top suspects beside typical samples of their class",
+                                                          "suspects.png")]
+    except ImportError:
+        pass
+
+    label = est.backdoor_label_
+    labels, counts = np.unique(y[suspected], return_counts=True)
+    lines = [f"# E2ABL audit: {dataset_name}", "",
+             f"- training samples: {len(y)}; classes: {len(est.classes_)}",
+             f"- estimator: `{est!r}`",
+             f"- inferred backdoor label: **{label!s}**" if label is not None else
+             "- inferred backdoor label: **none** (the most suspicious samples do not share a label: no attack evident)",
+             f"- suspected (isolated) samples: {int(suspected.sum())} "
+             f"({', '.join(f'{n} labelled {lab!s}' for lab, n in zip(labels, counts))})",
+             f"- relabelled in the last epoch: {len(relabelled)}"]
+    if poison_indices is not None:
+        p, r = isolation_precision_recall(suspected, poison_indices)
+        lines.append(f"- against the known poisoned rows ({len(poison_indices)}): precision {p:.0%}, recall {r:.0%}")
+    lines += ["", f"## The {min(top, len(y))} most suspicious samples", "",
+              "| rank | row | label | score | suspected | relabelled to |", "|---:|---:|---|---:|---|---|"]
+    for rank, i in enumerate(order[:top], 1):
+        lines.append(f"| {rank} | {i} | {y[i]!s} | {scores[i]:.3f} | {'yes' if suspected[i] else 'no'} | "
+                     f"{relabelled.get(int(i), '')} |")
+    lines += ["", "Every row's score is in `suspects.csv`. Scores are loss drops of the second head "
+              "(higher = learned faster = more likely to carry a trigger)."]
+    for caption, png in plots:
+        lines += ["", f"## {caption}", "", f"![{caption}]({png})"]
+    text = "\n".join(lines) + "\n"
+    path = os.path.join(out_dir, "report." + fmt)
+    with open(path, "w") as fh:
+        fh.write(_markdown_to_html(text, dataset_name) if fmt == "html" else text)
+    return path, est
+
+
+def _markdown_to_html(text: str, title: str) -> str:
+    """The report's small markdown subset (headings, bullets, one table, images) as HTML."""
+    import re
+
+    def inline(s):
+        s = html.escape(s)
+        s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
+        return re.sub(r"`(.+?)`", r"<code>\1</code>", s)
+
+    out, in_list, in_table = [], False, False
+    for line in text.splitlines():
+        if in_list and not line.startswith("- "):
+            out.append("</ul>")
+            in_list = False
+        if in_table and not line.startswith("|"):
+            out.append("</table>")
+            in_table = False
+        if line.startswith("# "):
+            out.append(f"<h1>{inline(line[2:])}</h1>")
+        elif line.startswith("## "):
+            out.append(f"<h2>{inline(line[3:])}</h2>")
+        elif line.startswith("- "):
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{inline(line[2:])}</li>")
+        elif line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= set("-:") for c in cells):
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                out.append('<table border="1" cellpadding="3" style="border-collapse:collapse">')
+                in_table = True
+            out.append("<tr>" + "".join(f"<{tag}>{inline(c)}</{tag}>" for c in cells) + "</tr>")
+        elif m := re.match(r"!\[(.*)\]\((.*)\)", line):
+            out.append(f'<img src="{html.escape(m.group(2))}" alt="{html.escape(m.group(1))}" style="max-width:100%">')
+        elif line.strip():
+            out.append(f"<p>{inline(line)}</p>")
+    if in_list:
+        out.append("</ul>")
+    if in_table:
+        out.append("</table>")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>E2ABL audit: {html.escape(title)}</title>"
+            "</head><body style='font-family:sans-serif;max-width:60em'>" + "\n".join(out) + "</body></html>\n")
