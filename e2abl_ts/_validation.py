@@ -57,6 +57,22 @@ def check_series(X, *, input_name: str = "X") -> np.ndarray:
     return X
 
 
+def unpad(X: np.ndarray):
+    """Undo :func:`check_series`'s NaN padding: a list of 2D arrays at their own lengths, or
+    ``X`` itself when nothing is padded."""
+    padded = np.isnan(X).all(axis=1)  # (n_cases, n_timepoints): every channel NaN
+    if not padded.any():
+        return X
+    lengths = np.array([X.shape[2] - _trailing(row) for row in padded])
+    return [X[i, :, :n] for i, n in enumerate(lengths)]
+
+
+def _trailing(mask_row: np.ndarray) -> int:
+    """How many trailing True values ``mask_row`` has."""
+    false = np.flatnonzero(~mask_row)
+    return len(mask_row) - (false[-1] + 1 if len(false) else 0)
+
+
 def check_labels(y, n_cases: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(classes, encoded_y)``; any label type works, two classes at least."""
     y = column_or_1d(y, warn=True)

@@ -53,12 +53,25 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     scores = est.poison_scores_
     suspected = est.suspected_poison_mask_
     relabelled = dict(zip(est.recovered_indices_.tolist(), est.recovered_labels_.tolist()))
-    order = np.argsort(-scores)
+    flagged = est.mislabel_mask_
+    # the cleaned model's view of each row: a poisoned row keeps its true class's look, so the
+    # final model (trained without it) gives its (backdoor) label a low probability
+    proba = est.predict_proba(X)
+    p_label = proba[np.arange(len(y)), np.searchsorted(est.classes_, y)]
+    says = est.classes_[proba.argmax(axis=1)]
+    # suspects first; among them, those the cleaned model disagrees with most; then by loss drop
+    order = np.lexsort((-scores, p_label, ~suspected))
+    poisoned = np.zeros(len(y), dtype=bool)
+    if poison_indices is not None:
+        poisoned[np.asarray(poison_indices, dtype=int)] = True
     with open(os.path.join(out_dir, "suspects.csv"), "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["rank", "row", "label", "score", "suspected", "relabelled_to"])
+        w.writerow(["rank", "row", "label", "suspected", "p_label", "model_says", "loss_drop", "mislabelled_looking",
+                    "relabelled_to"] + (["poisoned"] if poison_indices is not None else []))
         for rank, i in enumerate(order, 1):
-            w.writerow([rank, int(i), y[i], f"{scores[i]:.6g}", bool(suspected[i]), relabelled.get(int(i), "")])
+            w.writerow([rank, int(i), y[i], bool(suspected[i]), f"{p_label[i]:.4g}", says[i], f"{scores[i]:.6g}",
+                        bool(flagged[i]), relabelled.get(int(i), "")]
+                       + ([bool(poisoned[i])] if poison_indices is not None else []))
 
     plots = []
     try:
@@ -66,7 +79,7 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
 
         plot_loss_drop(est, poison_indices, title=f"{dataset_name}: loss-drop scores").savefig(
             os.path.join(out_dir, "loss_drop.png"), dpi=110)
-        plot_suspects(X, y, scores, top=min(top, 9), title=f"{dataset_name}: top suspects").savefig(
+        plot_suspects(X, y, scores, order=order, typicality=p_label, top=min(top, 9), title=f"{dataset_name}: top suspects").savefig(
             os.path.join(out_dir, "suspects.png"), dpi=110)
         plots = [("Loss-drop scores", "loss_drop.png"), ("Top suspects beside typical samples of their class",
                                                           "suspects.png")]
@@ -82,17 +95,28 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
              "- inferred backdoor label: **none** (the most suspicious samples do not share a label: no attack evident)",
              f"- suspected (isolated) samples: {int(suspected.sum())} "
              f"({', '.join(f'{n} labelled {lab!s}' for lab, n in zip(labels, counts))})",
+             f"- of them, isolated for good as mislabelled-looking (their label fits them far worse than the rest "
+             f"of the label): {int(flagged.sum())}",
              f"- relabelled in the last epoch: {len(relabelled)}"]
     if poison_indices is not None:
         p, r = isolation_precision_recall(suspected, poison_indices)
         lines.append(f"- against the known poisoned rows ({len(poison_indices)}): precision {p:.0%}, recall {r:.0%}")
     lines += ["", f"## The {min(top, len(y))} most suspicious samples", "",
-              "| rank | row | label | score | suspected | relabelled to |", "|---:|---:|---|---:|---|---|"]
+              "Suspects first; among them, those the cleaned model disagrees with most (the lowest probability "
+              "for their own label: a poisoned row still looks like its true class); then by loss drop.", "",
+              "| rank | row | label | suspected | p(label) | model says | loss drop | mislabelled-looking "
+              "| relabelled to |" + (" poisoned (drill) |" if poison_indices is not None else ""),
+              "|---:|---:|---|---|---:|---|---:|---|---|" + ("---|" if poison_indices is not None else "")]
+    yes = {True: "yes", False: "no"}
     for rank, i in enumerate(order[:top], 1):
-        lines.append(f"| {rank} | {i} | {y[i]!s} | {scores[i]:.3f} | {'yes' if suspected[i] else 'no'} | "
-                     f"{relabelled.get(int(i), '')} |")
-    lines += ["", "Every row's score is in `suspects.csv`. Scores are loss drops of the second head "
-              "(higher = learned faster = more likely to carry a trigger)."]
+        lines.append(f"| {rank} | {i} | {y[i]!s} | {yes[bool(suspected[i])]} | {p_label[i]:.3f} | {says[i]!s} | "
+                     f"{scores[i]:.3f} | {yes[bool(flagged[i])]} | {relabelled.get(int(i), '')} |"
+                     + (f" {yes[bool(poisoned[i])]} |" if poison_indices is not None else ""))
+    if poison_indices is not None:
+        k = len(poison_indices)
+        lines += ["", f"Drill: {int(poisoned[order[:k]].sum())} of the top {k} rows of this ranking are poisoned."]
+    lines += ["", "Every row is in `suspects.csv`. The loss drop is the second head's (higher = learned "
+              "faster = more likely to carry a trigger)."]
     for caption, png in plots:
         lines += ["", f"## {caption}", "", f"![{caption}]({png})"]
     text = "\n".join(lines) + "\n"

@@ -75,6 +75,7 @@ class E2ABLMixin:
         self.history_ = history
         self.poison_scores_ = objective.scores().cpu().numpy().astype(np.float64)
         self.suspected_poison_mask_ = objective.suspected.cpu().numpy()
+        self.mislabel_mask_ = objective.sticky.cpu().numpy()
         self.backdoor_label_ = self.classes_[objective.backdoor_label] if objective.evident else None
         self.recovered_indices_ = objective.recovered.cpu().numpy()
         self.recovered_labels_ = self.classes_[objective.targets[objective.recovered].cpu().numpy()]
@@ -186,6 +187,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         Each training sample's final loss-drop score (higher = more suspicious).
     suspected_poison_mask_ : ndarray of bool, shape (n_cases,)
         D_b at the end of training.
+    mislabel_mask_ : ndarray of bool, shape (n_cases,)
+        The rows of D_b isolated for good because they look mislabelled (``detector="robust"``;
+        all False with ``"paper"``): the strongest suspects, whatever their loss-drop score.
     backdoor_label_ : label or None
         The inferred backdoor label, or None when the most suspicious samples do not mostly
         carry the label the second head predicts for them (no attack evident).

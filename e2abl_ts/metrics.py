@@ -44,3 +44,22 @@ def recovery_precision(recovered_indices, recovered_labels, y_clean) -> float:
     if len(idx) == 0:
         return float("nan")
     return float(np.mean(np.asarray(recovered_labels) == np.asarray(y_clean)[idx]))
+
+
+def backdoor_scorer(attack_step: str = "attack", asr_weight: float = 1.0):
+    """A scorer for ``GridSearchCV`` over a pipeline with an attack step: ``CA - asr_weight * ASR``.
+
+    At scoring time the pipeline's attack step has been fitted on the training fold; the
+    validation fold is scored clean (CA) and triggered with that fold's trigger (ASR).
+    """
+    if asr_weight < 0:
+        raise ValueError(f"asr_weight must be non-negative; got {asr_weight}.")
+
+    def score(estimator, X, y):
+        steps = getattr(estimator, "named_steps", None)
+        if steps is None or attack_step not in steps:
+            raise ValueError(f"backdoor_scorer needs a pipeline with a step named {attack_step!r}; "
+                             f"got {type(estimator).__name__} with steps {list(steps or [])}.")
+        return clean_accuracy(estimator, X, y) - asr_weight * attack_success_rate(estimator, steps[attack_step], X, y)
+
+    return score

@@ -8,6 +8,8 @@ Pass ``ax`` to draw into an axes of your own figure instead.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -111,8 +113,10 @@ def plot_rate_sweep(rows, param="isolation_rate", *, ax=None, title=None):
     return fig
 
 
-def plot_suspects(X, y, scores, *, top=6, n_typical=20, channel=0, title=None):
-    """The ``top`` highest-scoring samples, each beside typical samples of its given class.
+def plot_suspects(X, y, scores, *, order=None, typicality=None, top=6, n_typical=20, channel=0, title=None):
+    """The ``top`` highest-scoring samples (or the first of ``order``), each beside typical
+    samples of its given class: its members with the highest ``typicality`` (default: the
+    lowest scores), e.g. the cleaned model's probability for their label.
 
     Series: the suspect (red) over the class's ``n_typical`` lowest-scoring members (grey) and
     their median (black), one panel per suspect, channel ``channel``. Images (4D ``X``): the
@@ -122,7 +126,7 @@ def plot_suspects(X, y, scores, *, top=6, n_typical=20, channel=0, title=None):
 
     y = np.asarray(y)
     scores = np.asarray(scores, dtype=float)
-    order = np.argsort(-scores)[:top]
+    order = (np.argsort(-scores) if order is None else np.asarray(order))[:top]
     images = not isinstance(X, list) and np.ndim(X) == 4
     X = np.asarray(X, dtype=np.float32) if images else check_series(X)
     cols = min(3, len(order))
@@ -133,7 +137,7 @@ def plot_suspects(X, y, scores, *, top=6, n_typical=20, channel=0, title=None):
     axes = np.atleast_1d(fig.subplots(rows_, cols, squeeze=False)).reshape(rows_, cols)
     for k, i in enumerate(order):
         same = np.flatnonzero(y == y[i])
-        typical = same[np.argsort(scores[same])[:n_typical]]
+        typical = same[np.argsort(scores[same] if typicality is None else -np.asarray(typicality)[same])[:n_typical]]
         r, c = divmod(k, cols)
         if images:
             ax, ax2 = axes[2 * r, c], axes[2 * r + 1, c]
@@ -147,7 +151,10 @@ def plot_suspects(X, y, scores, *, top=6, n_typical=20, channel=0, title=None):
             series = X[typical, channel]
             for s in series:
                 ax.plot(s, color="0.75", lw=0.6)
-            ax.plot(np.nanmedian(series, axis=0), color="k", lw=1.2, label=f"median of class {y[i]!s}")
+            with warnings.catch_warnings():  # unequal lengths: the padded tail is all NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                median = np.nanmedian(series, axis=0)
+            ax.plot(median, color="k", lw=1.2, label=f"median of class {y[i]!s}")
             ax.plot(X[i, channel], color="tab:red", lw=1.4, label="suspect")
             ax.legend(fontsize=6)
         ax.set_title(f"row {i}, label {y[i]!s}, score {scores[i]:.2f}", fontsize=8)

@@ -11,11 +11,13 @@ from .._trainer import eval_mode, make_optimizer, train
 
 
 def fit_surrogate(X, y, backbone, n_epochs, rng: np.random.Generator, device):
-    """Train a :class:`~e2abl_ts.StandardClassifier` on clean data (the attacker's view)."""
+    """Train a :class:`~e2abl_ts.StandardClassifier` on clean data (the attacker's view);
+    NaN-padded unequal-length series go back to their own lengths."""
+    from .._validation import unpad
     from ..defenses.standard import StandardClassifier
 
     return StandardClassifier(backbone=backbone, n_epochs=n_epochs, device=device,
-                              random_state=int(rng.integers(2**31 - 1))).fit(X, y)
+                              random_state=int(rng.integers(2**31 - 1))).fit(unpad(X), y)
 
 
 def scaled(surrogate, X: np.ndarray) -> torch.Tensor:

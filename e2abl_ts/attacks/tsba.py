@@ -120,7 +120,8 @@ class TSBAAttack(BaseAttack):
         self.generator_ = gen.to(device)
         target = int(np.searchsorted(self.surrogate_.classes_, self.target_label_))
         Xs = scaled(self.surrogate_, X)
-        X_raw = torch.from_numpy(X).to(device)
+        # unequal-length padding (NaN) reads as the channel mean: zero once scaled, as the surrogate saw it
+        X_raw = torch.from_numpy(np.where(np.isnan(X), self.surrogate_.scaler_.mean_, X).astype(np.float32)).to(device)
         y_t = torch.from_numpy(np.searchsorted(self.surrogate_.classes_, y)).to(device)
         scale = torch.from_numpy(self.surrogate_.scaler_.scale_).to(device)
         others = torch.nonzero(y_t != target).flatten().cpu()

@@ -1,0 +1,156 @@
+"""The runner, its results file, the summary table, the command line and the plots."""
+
+import csv
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from e2abl_ts import E2ABLClassifier
+from e2abl_ts.__main__ import main
+from e2abl_ts.attacks import StaticTriggerAttack
+from e2abl_ts.benchmark import KEY, ResultsFile, parse_spec, run_benchmark, summary_table
+from e2abl_ts.datasets import load_dataset
+
+DATA = "ItalyPowerDemand"  # ships with aeon: 67 train / 1029 test series of 24 steps
+FAST = dict(backbone="fcn", n_epochs=3, verbose=False)
+
+
+def test_grid_rows_resume_and_table(tmp_path):
+    out = tmp_path / "rows.jsonl"
+    rows = run_benchmark([DATA], ["square", "none"], ["no_defense", "e2abl"], [0, 1], out=out, **FAST)
+    assert len(rows) == 8 and len(out.read_text().splitlines()) == 8
+    by = {(r["attack"], r["defense"], r["seed"]): r for r in rows}
+    e2abl = by["square", "e2abl", 0]
+    assert e2abl["split"] == "67/1029" and e2abl["n_poisoned"] == 7 and e2abl["target_label"] == "1"
+    assert 0 <= e2abl["ca"] <= 1 and 0 <= e2abl["asr"] <= 1 and e2abl["isolation_recall"] is not None
+    assert by["none", "no_defense", 0]["asr"] is None
+    # a re-run skips every finished cell and returns the same rows
+    again = run_benchmark([DATA], ["square", "none"], ["no_defense", "e2abl"], [0, 1], out=out, **FAST)
+    assert len(out.read_text().splitlines()) == 8
+    assert sorted(map(json.dumps, again), key=str) == sorted(map(json.dumps, rows), key=str)
+    # one more seed runs only the new cells
+    run_benchmark([DATA], ["square"], ["e2abl"], [0, 1, 2], out=out, **FAST)
+    assert len(out.read_text().splitlines()) == 9
+    table = summary_table(rows)
+    assert "no_defense ASR / CA" in table and "±" in table  # two seeds: mean±std
+    md = summary_table(rows, fmt="markdown")
+    assert md.startswith("| dataset | attack |") and md.count("\n") == 3
+
+
+def test_parallel_cells_give_the_same_rows_as_serial(tmp_path):
+    serial = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], **FAST)
+    parallel = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], n_jobs=2, **FAST)
+
+    def strip(rows):
+        return sorted(((r["defense"], r["ca"], r["asr"]) for r in rows), key=str)
+
+    assert strip(serial) == strip(parallel)
+
+
+def test_older_csv_is_kept_and_widened(tmp_path):
+    out = tmp_path / "rows.csv"
+    out.write_text("data,model,ca\nECG,e2abl,0.9\n")
+    with pytest.warns(UserWarning, match="1 row"):
+        rows = run_benchmark([DATA], ["square"], ["no_defense"], [0], out=out, **FAST)
+    assert len(rows) == 1
+    with open(out, newline="") as fh:
+        reader = csv.DictReader(fh)
+        table = list(reader)
+    assert {"data", "model", "dataset", "asr"} <= set(reader.fieldnames)
+    assert table[0]["data"] == "ECG" and table[0]["model"] == "e2abl"  # the old row is still there
+    assert table[1]["defense"] == "no_defense"
+    # read back, typed, and skipped on a re-run
+    with warnings.catch_warnings(record=True):
+        assert ResultsFile(out).finished() == {tuple(str(rows[0][k]) for k in KEY)}
+
+
+def test_bad_names_list_the_valid_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown attack 'badnets'.*square, sine, burst, tt-fgsm"):
+        run_benchmark([DATA], ["badnets"], ["e2abl"], [0], **FAST)
+    with pytest.raises(ValueError, match=r"unknown defense 'strip'.*no_defense, e2abl"):
+        run_benchmark([DATA], ["square"], ["strip"], [0], **FAST)
+    with pytest.raises(ValueError, match="key=value"):
+        parse_spec("e2abl:isolation_rate", {"e2abl": None}, "defense")
+    assert parse_spec("e2abl:isolation_rate=0.1, drop=relative", {"e2abl": None}, "defense") == (
+        "e2abl", {"isolation_rate": 0.1, "drop": "relative"})
+    with pytest.raises(ValueError, match=r"\.csv, \.jsonl or \.json"):
+        run_benchmark([DATA], ["square"], ["e2abl"], [0], out=tmp_path / "rows.txt", **FAST)
+    with pytest.raises(ValueError, match="target 'zebra'"):
+        run_benchmark([DATA], ["square"], ["e2abl"], [0], target="zebra", **FAST)
+
+
+def test_a_failing_cell_is_reported_and_the_grid_goes_on(tmp_path):
+    out = tmp_path / "rows.jsonl"
+    with pytest.warns(UserWarning, match="nothing written"):
+        rows = run_benchmark([DATA], ["square"], ["e2abl:isolation_rate=7", "no_defense"], [0], out=out, **FAST)
+    assert [r["defense"] for r in rows] == ["no_defense"]
+
+
+def test_cli_bench_from_config_and_bad_input(tmp_path, capsys):
+    config = tmp_path / "grid.toml"
+    config.write_text(f'datasets = ["{DATA}"]\nattacks = ["square"]\ndefenses = ["no_defense", "e2abl"]\n'
+                      f'backbone = "fcn"\nepochs = 3\nout = "{tmp_path / "rows.csv"}"\n')
+    assert main(["bench", "--config", str(config), "--quiet", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| ItalyPowerDemand | square |" in out and (tmp_path / "rows.csv").exists()
+    assert main(["bench", "--datasets", DATA, "--attacks", "nope", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown attack 'nope'" in err and "Traceback" not in err
+    assert main(["bench", "--datasets", "NoSuchDatasetAnywhere", "--quiet"]) == 2
+    assert "Offline, use one that aeon ships" in capsys.readouterr().err
+    (tmp_path / "bad.toml").write_text("colour = 'red'\n")
+    assert main(["bench", "--config", str(tmp_path / "bad.toml")]) == 2
+    assert "unknown option(s)" in capsys.readouterr().err
+    assert main(["audit", str(tmp_path / "missing.npz")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_cli_audit_writes_a_report_with_plots(tmp_path, capsys, fmt):
+    out_dir = tmp_path / "report"
+    assert main(["audit", DATA, "--out-dir", str(out_dir), "--format", fmt, "--backbone", "fcn", "--epochs", "4",
+                 "--drill", "square", "--top", "5", "--quiet"]) == 0
+    report = (out_dir / f"report.{fmt}").read_text()
+    assert "inferred backdoor label" in report and "precision" in report
+    assert ("suspects.png" in report) and (out_dir / "suspects.png").stat().st_size > 1000
+    assert (out_dir / "loss_drop.png").stat().st_size > 1000
+    with open(out_dir / "suspects.csv") as fh:
+        assert len(fh.readlines()) == 68  # header + every training row
+    assert "samples suspected" in capsys.readouterr().out
+
+
+def test_eval_sets_record_both_heads_without_changing_the_fit():
+    X_train, y_train, X_test, y_test = load_dataset(DATA)
+    attack = StaticTriggerAttack(target_label="1", poison_rate=0.1, random_state=0)
+    X_p, y_p = attack.fit_resample(X_train, y_train)
+    kw = dict(backbone="fcn", n_epochs=4, random_state=0)
+    watched = E2ABLClassifier(**kw).fit(X_p, y_p, eval_sets={"clean": (X_test, y_test),
+                                                             "attack": attack.make_attack_set(X_test, y_test)})
+    plain = E2ABLClassifier(**kw).fit(X_p, y_p)
+    np.testing.assert_array_equal(watched.predict_proba(X_test), plain.predict_proba(X_test))
+    last = watched.history_[-1]
+    assert {"acc_clean", "second_acc_clean", "acc_attack", "second_acc_attack"} <= set(last)
+    assert last["acc_clean"] == pytest.approx(watched.score(X_test, y_test), abs=1e-6)
+    assert not hasattr(watched, "_monitor")
+    with pytest.raises(ValueError, match=r"\(X, y\) pair"):
+        E2ABLClassifier(**kw).fit(X_p, y_p, eval_sets={"clean": X_test})
+
+
+def test_plots_return_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    from e2abl_ts.plotting import plot_loss_drop, plot_rate_sweep, plot_training_curves
+
+    X_train, y_train, X_test, y_test = load_dataset(DATA)
+    clf = E2ABLClassifier(backbone="fcn", n_epochs=3, random_state=0).fit(X_train, y_train,
+                                                                          eval_sets={"clean": (X_test, y_test)})
+    plot_loss_drop(clf, [0, 1, 2]).savefig(tmp_path / "a.png")
+    plot_training_curves(clf).savefig(tmp_path / "b.png")
+    with pytest.raises(ValueError, match="eval_sets"):
+        plot_training_curves(E2ABLClassifier(backbone="fcn", n_epochs=3).fit(X_train, y_train))
+    rows = [{"defense": f"e2abl:isolation_rate={r}", "ca": 0.9, "asr": a} for r, a in ((0.1, 0.5), (0.2, 0.1))]
+    fig = plot_rate_sweep(rows, "isolation_rate")
+    assert list(fig.axes[0].lines[1].get_ydata()) == [50.0, 10.0]
+    with pytest.raises(ValueError, match="recovery_rate"):
+        plot_rate_sweep(rows, "recovery_rate")
