@@ -39,6 +39,7 @@ class SeriesInput:
     """Input handling for time series (aeon's layout); the image adapter swaps this part."""
 
     _data_dim = 1
+    _amp = False  # bf16 autocast on CUDA (the image adapter turns it on)
 
     def _check_X(self, X, input_name: str = "X") -> np.ndarray:
         return check_series(X, input_name=input_name)
@@ -48,6 +49,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     """Shared fit/predict machinery. Subclasses implement ``_fit_module``."""
 
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
+    _data_dim = 1
+    _amp = False
 
     # --- hooks for subclasses -------------------------------------------------------------
     def _check_fit_params(self, n_cases: int) -> None:
@@ -79,12 +82,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.scaler_ = ChannelScaler().fit(X)
         device = resolve_device(self.device)
         generator = torch.Generator().manual_seed(seed_from(self.random_state))
-        X_t = torch.from_numpy(self.scaler_.transform(X)).to(device)
+        X_t = self._to_device(self.scaler_.transform(X), device)
         y_t = torch.from_numpy(y_enc).to(device)
         self._monitor = self._make_monitor(eval_sets, device)
         try:
-            with fast_math(device):
-                backbone = self._new_backbone(generator).to(device)
+            with fast_math(device, amp=self._amp):
+                backbone = self._to_device(self._new_backbone(generator), device)
                 module = self._fit_module(backbone, X_t, y_t, generator)
         finally:
             del self._monitor  # holds the evaluation data: never pickled with the model
@@ -101,6 +104,16 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[winners]
 
     # --- internals ------------------------------------------------------------------------
+    def _to_device(self, x, device):
+        """An array or module on ``device``; 2D data on CUDA in channels_last memory format."""
+        if isinstance(x, np.ndarray):
+            x = torch.from_numpy(x)
+        x = x.to(device)
+        if self._data_dim == 2 and device.type == "cuda":
+            x = x.to(memory_format=torch.channels_last) if isinstance(x, torch.nn.Module) else x.contiguous(
+                memory_format=torch.channels_last)
+        return x
+
     def _make_monitor(self, eval_sets, device):
         """The per-epoch scorer of ``eval_sets`` passed to the training loop (None without sets)."""
         if eval_sets is None:
@@ -166,7 +179,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         device = resolve_device(self.device)
         if next(self.module_.parameters()).device != device:
             self.module_.to(device)
-        return torch.from_numpy(self.scaler_.transform(X)).to(device)
+        return self._to_device(self.scaler_.transform(X), device)
 
     def _logits(self, X) -> torch.Tensor:
         X_t = self._prepare(X)

@@ -48,9 +48,10 @@ def check_series(X, *, input_name: str = "X") -> np.ndarray:
     if X.ndim == 2:
         X = X[:, None, :]
     if X.ndim != 3:
+        hint = " (images? use the estimators and attacks in e2abl_ts.image)" if X.ndim == 4 else ""
         raise ValueError(
             f"{input_name} must be 2D (n_cases, n_timepoints) or 3D (n_cases, n_channels, n_timepoints); "
-            f"got an array of shape {X.shape} ({X.ndim}D)."
+            f"got an array of shape {X.shape} ({X.ndim}D){hint}."
         )
     if X.shape[1] == 0 or X.shape[2] == 0:
         raise ValueError(f"{input_name} has no channels or no time points: shape {X.shape}.")

@@ -45,8 +45,8 @@ class BaseAttack(BaseEstimator):
     def fit_resample(self, X, y):
         """Return ``(X_poisoned, y_poisoned)``: copies, with ``poison_indices_`` rows attacked."""
         self._validate_params()
-        X_in, lengths = X, series_lengths(X)
-        X = check_series(X)
+        X_in = X
+        X, lengths = self._validate_X(X)
         y = column_or_1d(np.array(y, copy=True))
         if len(y) != len(X):
             raise ValueError(f"y must have one label per case of X: X has {len(X)} cases, y has {len(y)} labels.")
@@ -70,36 +70,51 @@ class BaseAttack(BaseEstimator):
         self._fit_trigger(X, y, rng)
         idx = np.sort(rng.choice(candidates, size=n_poison, replace=False))
         X_out = X.copy()
-        X_out[idx] = self._apply(X[idx], None if lengths is None else lengths[idx])
+        X_out[idx] = self._poison_rows(X[idx], y[idx], None if lengths is None else lengths[idx])
         y_out = y.copy()
         y_out[idx] = self._poison_label(y[idx])
         self.poison_indices_ = idx
-        return _like_input(X_out, X_in), y_out
+        return self._restore(X_out, X_in), y_out
 
     def apply_trigger(self, X):
         """Return a triggered copy of ``X`` (same layout as given)."""
         self._check_fitted()
-        return _like_input(self._apply(check_series(X), series_lengths(X)), X)
+        X_work, lengths = self._validate_X(X)
+        return self._restore(self._apply(X_work, lengths), X)
 
     def make_attack_set(self, X, y):
         """The triggered non-target rows of ``(X, y)``, labelled ``target_label`` (for ASR)."""
         self._check_fitted()
         y = column_or_1d(np.asarray(y))
-        lengths = series_lengths(X)
-        X = check_series(X)
+        X_in = X
+        X, lengths = self._validate_X(X)
         if len(y) != len(X):
             raise ValueError(f"y must have one label per case of X: X has {len(X)} cases, y has {len(y)} labels.")
         keep = y != self.target_label_
         if not keep.any():
             raise ValueError("make_attack_set needs at least one row whose label is not target_label.")
         X_attack = self._apply(X[keep], None if lengths is None else lengths[keep])
-        return _like_input(X_attack, X, lengths=None if lengths is None else lengths[keep]), np.full(int(keep.sum()), self.target_label_, dtype=y.dtype)
+        return self._restore(X_attack, X_in, None if lengths is None else lengths[keep]), np.full(int(keep.sum()), self.target_label_, dtype=y.dtype)
 
     def _check_fitted(self):
         if not hasattr(self, "poison_indices_"):
             raise NotFittedError(
                 f"This {type(self).__name__} has not learned its trigger yet: call fit_resample(X, y) first."
             )
+
+    # --- input handling: series here; the image attacks override these two ----------------
+    def _validate_X(self, X):
+        """``(float32 array the trigger works on, per-row lengths or None)``; never the caller's array."""
+        return check_series(X), series_lengths(X)
+
+    def _restore(self, X_work: np.ndarray, X_in, lengths=None):
+        """Give a working array the caller's layout back (2D, a list for unequal lengths, ...)."""
+        return _like_input(X_work, X_in, lengths)
+
+    def _poison_rows(self, X: np.ndarray, y: np.ndarray, lengths) -> np.ndarray:
+        """The training rows' poisoned form; the test-time trigger by default (clean-label
+        attacks that perturb training rows further override this)."""
+        return self._apply(X, lengths)
 
     def _apply(self, X: np.ndarray, lengths) -> np.ndarray:
         """Trigger every row; unequal-length rows are triggered at their own length."""

@@ -10,14 +10,18 @@ import torch.nn.functional as F
 from .._trainer import eval_mode, make_optimizer, train
 
 
-def fit_surrogate(X, y, backbone, n_epochs, rng: np.random.Generator, device):
-    """Train a :class:`~e2abl_ts.StandardClassifier` on clean data (the attacker's view);
+def fit_surrogate(X, y, backbone, n_epochs, rng: np.random.Generator, device, *, estimator=None,
+                  backbone_kwargs=None):
+    """Train a plain classifier on clean data (the attacker's view): ``estimator`` (default
+    :class:`~e2abl_ts.StandardClassifier`; the image attacks pass the image one).
     NaN-padded unequal-length series go back to their own lengths."""
     from .._validation import unpad
     from ..defenses.standard import StandardClassifier
 
-    return StandardClassifier(backbone=backbone, n_epochs=n_epochs, device=device,
-                              random_state=int(rng.integers(2**31 - 1))).fit(unpad(X), y)
+    cls = estimator or StandardClassifier
+    X = unpad(X) if X.ndim == 3 else X
+    return cls(backbone=backbone, n_epochs=n_epochs, device=device, backbone_kwargs=backbone_kwargs,
+               random_state=int(rng.integers(2**31 - 1))).fit(X, y)
 
 
 def scaled(surrogate, X: np.ndarray) -> torch.Tensor:
