@@ -16,6 +16,18 @@ from ._trainer import Objective, eval_mode, predict_logits, set_lr
 from .networks import DualHeadNetwork
 
 
+def otsu_threshold(values: torch.Tensor) -> float:
+    """The cut that splits 1D ``values`` into two groups of least total within-group variance."""
+    v = values.sort().values
+    n = len(v)
+    csum, csq = torch.cumsum(v, 0), torch.cumsum(v * v, 0)
+    k = torch.arange(1, n, device=v.device, dtype=v.dtype)  # left group sizes 1 .. n-1
+    left_ss = csq[:-1] - csum[:-1] ** 2 / k
+    right_ss = (csq[-1] - csq[:-1]) - (csum[-1] - csum[:-1]) ** 2 / (n - k)
+    i = int(torch.argmin(left_ss + right_ss))
+    return float((v[i] + v[i + 1]) / 2)
+
+
 def n_from_rate(rate: float, n: int) -> int:
     """Number of samples a rate selects: rounded, at least one for a positive rate."""
     return 0 if rate <= 0 else max(1, int(round(rate * n)))
@@ -33,7 +45,7 @@ class E2ABLObjective(Objective):
     def __init__(self, X: torch.Tensor, y: torch.Tensor, n_classes: int, *, warmup_epochs: int, lr: float,
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int,
-                 detector: str = "paper", mislabel_z: float = 2.5):
+                 detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -43,7 +55,7 @@ class E2ABLObjective(Objective):
         self.gamma, self.drop = gamma, drop
         self.return_unsuspicious, self.detach_second_head = return_unsuspicious, detach_second_head
         self.batch_size = batch_size
-        self.detector, self.mislabel_z = detector, mislabel_z
+        self.detector, self.mislabel_z, self.cluster_sep = detector, mislabel_z, cluster_sep
         dev = X.device
         self.warm_loss = torch.zeros(n, device=dev)
         self.n_warm_loss = 0
@@ -119,6 +131,7 @@ class E2ABLObjective(Objective):
             if self.detector == "robust":
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
+                    self._flag_cluster(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
                     # the main head's turn: rows it finds far harder than the rest of the label
@@ -172,6 +185,48 @@ class E2ABLObjective(Objective):
             new = torch.zeros_like(new)
             new[keep] = True
         self.sticky |= new
+
+    @torch.no_grad()
+    def _flag_cluster(self, net: DualHeadNetwork):
+        """Isolate for good a trigger cluster of the backdoor label, from the second head's features.
+
+        After the warm start the second head has learned the trigger, so its pooled features of
+        the rows labelled y_b split along one direction into the clean rows and the poisoned
+        ones (a spectral signature, Tran et al. 2018, taken within the label E2ABL inferred).
+        The rows are projected on the top principal direction and split in two (Otsu); the
+        split counts when the groups are ``cluster_sep`` pooled standard deviations apart, and
+        the poisoned group is the one that is smaller *and* more spread out once the direction
+        is removed (it gathers series of several true classes; the clean group is one class).
+        Measured after the warm start (resnet, seed 0; AUC of the projection for the poison):
+        digits + BadNets 0.99, ECG5000 square and burst on the majority class 0.99 and 0.97,
+        UWave square 0.93; JapaneseVowels square 0.59, where no split qualifies as often as not.
+        """
+        if not self.evident or self.cluster_sep <= 0:
+            return
+        rows = torch.nonzero(self.y == self.backdoor_label).flatten()
+        room = self.n_isolate - int(self.sticky.sum())
+        if len(rows) < 8 or room <= 0:
+            return
+        with eval_mode(net):
+            feats = torch.cat([net.second_head.body(net.shallow(self.X[rows[s: s + 256]])).flatten(2).mean(2)
+                               for s in range(0, len(rows), 256)]).double()
+        centred = feats - feats.mean(dim=0)
+        direction = torch.linalg.svd(centred, full_matrices=False).Vh[0]
+        proj = centred @ direction
+        upper = proj > otsu_threshold(proj)
+        a, b = proj[upper], proj[~upper]
+        if min(len(a), len(b)) < 2:
+            return
+        pooled = torch.sqrt((a.var(unbiased=False) * len(a) + b.var(unbiased=False) * len(b)) / len(proj))
+        if float((a.mean() - b.mean()).abs() / pooled.clamp(min=1e-12)) < self.cluster_sep:
+            return
+        rest = centred - torch.outer(proj, direction)
+        small = upper if len(a) < len(b) else ~upper
+        spread_small = rest[small].var(dim=0, unbiased=False).sum()
+        spread_large = rest[~small].var(dim=0, unbiased=False).sum()
+        if spread_small <= spread_large or int(small.sum()) > room:
+            return
+        self.sticky[rows[small]] = True
 
     @torch.no_grad()
     def _split(self, net: DualHeadNetwork):

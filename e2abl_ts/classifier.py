@@ -31,6 +31,7 @@ class E2ABLMixin:
         "detach_second_head": ["boolean"],
         "detector": [StrOptions({"paper", "robust"})],
         "mislabel_z": [Interval(Real, 0, None, closed="neither")],
+        "cluster_sep": [Interval(Real, 0, None, closed="left")],
     }
 
     def _check_fit_params(self, n_cases: int) -> None:
@@ -65,6 +66,7 @@ class E2ABLMixin:
             recovery_rate=self.recovery_rate, gamma=self.gamma, drop=self.drop,
             return_unsuspicious=self.return_unsuspicious, detach_second_head=self.detach_second_head,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
+            cluster_sep=self.cluster_sep,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
@@ -150,6 +152,12 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     mislabel_z : float, default=2.5
         The robust z-score (median / MAD within the backdoor label) over which a row counts as
         mislabelled-looking (``detector="robust"``).
+    cluster_sep : float, default=3.0
+        ``detector="robust"`` only: at the end of the warm start, the rows labelled with the
+        inferred backdoor label are split in two along the top principal direction of the
+        second head's features; when the groups are at least ``cluster_sep`` pooled standard
+        deviations apart, the smaller group, if it is also the more varied one, is isolated
+        for good (a spectral signature within the inferred label). 0 disables it.
     backbone_kwargs : dict, default=None
         Passed to the backbone builder (e.g. ``{"width": 16}`` for a narrow ResNet).
     batch_size : int, default=64
@@ -208,7 +216,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     def __init__(self, backbone="resnet34", isolation_rate=0.2, recovery_rate=0.01, *, n_epochs=60,
                  warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="absolute", return_unsuspicious=True, detach_second_head=False, detector="robust", mislabel_z=2.5,
-                 backbone_kwargs=None,
+                 cluster_sep=3.0, backbone_kwargs=None,
                  batch_size=64, optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
                  random_state=None, verbose=False):
         self.backbone = backbone
@@ -226,6 +234,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         self.detach_second_head = detach_second_head
         self.detector = detector
         self.mislabel_z = mislabel_z
+        self.cluster_sep = cluster_sep
         self.backbone_kwargs = backbone_kwargs
         self.batch_size = batch_size
         self.optimizer = optimizer
