@@ -32,8 +32,10 @@ def load_dataset(name_or_path: str, *, test_size: float = 0.3, random_state: int
         return _load_npz(name_or_path, test_size, random_state)
     if name_or_path.endswith(".ts"):
         return _load_ts(name_or_path, test_size, random_state)
-    if os.path.sep in name_or_path or os.path.exists(name_or_path):
-        raise ValueError(f"unknown file format for {name_or_path!r}: expected a .npz or .ts file.")
+    if os.path.sep in name_or_path or os.path.exists(name_or_path) or os.path.splitext(name_or_path)[1]:
+        # a path, or a name with an extension (UCR/UEA names have none)
+        raise ValueError(f"unknown file format for {name_or_path!r}: expected a .npz or .ts file, or a UCR/UEA "
+                         "dataset name.")
     from aeon.datasets import load_classification
 
     try:

@@ -139,7 +139,6 @@ def test_eval_sets_record_both_heads_without_changing_the_fit():
 
 
 def test_plots_return_figures(tmp_path):
-    pytest.importorskip("matplotlib")
     from e2abl_ts.plotting import plot_loss_drop, plot_rate_sweep, plot_training_curves
 
     X_train, y_train, X_test, y_test = load_dataset(DATA)
@@ -154,3 +153,12 @@ def test_plots_return_figures(tmp_path):
     assert list(fig.axes[0].lines[1].get_ydata()) == [50.0, 10.0]
     with pytest.raises(ValueError, match="recovery_rate"):
         plot_rate_sweep(rows, "recovery_rate")
+
+
+def test_runner_plots_include_the_rate_sweep(tmp_path):
+    plots = tmp_path / "plots"
+    run_benchmark([DATA], ["square"], ["e2abl:isolation_rate=0.1", "e2abl:isolation_rate=0.3"], [0],
+                  plots_dir=plots, **FAST)
+    names = sorted(p.name for p in plots.iterdir())
+    assert "ItalyPowerDemand_square_isolation_rate.png" in names
+    assert sum(n.endswith("_curves.png") for n in names) == 2 and sum(n.endswith("_loss_drop.png") for n in names) == 2

@@ -28,6 +28,10 @@ def test_bad_dataset_names_and_formats():
         load_dataset("NoSuchDatasetAnywhere")
     with pytest.raises(ValueError, match="unknown file format"):
         load_dataset("./data.csv")
+    with pytest.raises(ValueError, match="unknown file format"):
+        load_dataset("data.arff")
+    with pytest.raises(ValueError, match="no such file"):
+        load_dataset("missing.npz")
 
 
 def test_demo_runs_end_to_end(capsys):

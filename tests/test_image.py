@@ -149,3 +149,25 @@ def test_badnets_is_learned_by_plain_training_and_trapped_by_e2abl(digits):
     assert clean_accuracy(e2abl, X_test, y_test) > 0.95
     assert isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)[1] > 0.9
     assert e2abl.backdoor_label_ == 0
+
+
+def _write_idx(path, array):
+    import gzip
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_fashion_mnist_idx_files_are_read(tmp_path):
+    rng = np.random.default_rng(0)
+    images = {s: rng.integers(0, 256, size=(n, 28, 28)) for s, n in (("train", 30), ("t10k", 20))}
+    labels = {s: np.arange(len(images[s])) % 10 for s in images}
+    for s in images:
+        _write_idx(tmp_path / f"{s}-images-idx3-ubyte.gz", images[s])
+        _write_idx(tmp_path / f"{s}-labels-idx1-ubyte.gz", labels[s])
+    X_tr, y_tr, X_te, y_te = load_image_dataset("fashion-mnist", root=str(tmp_path), n_train=20)
+    assert X_tr.shape == (20, 1, 28, 28) and X_tr.dtype == np.uint8 and X_te.shape == (20, 1, 28, 28)
+    assert np.bincount(y_tr).tolist() == [2] * 10  # a stratified subset
+    np.testing.assert_array_equal(X_te[:, 0], images["t10k"])
+    np.testing.assert_array_equal(y_te, labels["t10k"])

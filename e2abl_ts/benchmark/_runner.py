@@ -124,7 +124,29 @@ def run_benchmark(datasets, attacks=("square",), defenses=("no_defense", "e2abl"
         if verbose:
             bar.write(format_row(row))
     wanted = {cell_key({**common, **c}) for c in grid}
-    return [r for r in results.rows if cell_key(r) in wanted]
+    rows = [r for r in results.rows if cell_key(r) in wanted]
+    if plots_dir is not None:
+        _save_sweep_plots(rows, plots_dir)
+    return rows
+
+
+def _save_sweep_plots(rows, plots_dir):
+    """CA/ASR against E2ABL's rates (paper Figure 2) where the grid varies them."""
+    from ..plotting import plot_rate_sweep
+
+    for param in ("isolation_rate", "recovery_rate"):
+        by = {}
+        for r in rows:
+            name, params = parse_spec(r["defense"], DEFENSES, "defense")
+            if name.startswith("e2abl") and param in params:
+                by.setdefault((r["dataset"], r["attack"]), []).append(r)
+        for (dataset, attack), rs in by.items():
+            if len({parse_spec(r["defense"], DEFENSES, "defense")[1][param] for r in rs}) < 2:
+                continue
+            os.makedirs(plots_dir, exist_ok=True)
+            stem = re.sub(r"[^A-Za-z0-9_.=-]+", "_", f"{dataset}_{attack}_{param}")
+            plot_rate_sweep(rs, param, title=f"{dataset}, {attack}: CA and ASR against {param}").savefig(
+                os.path.join(plots_dir, stem + ".png"), dpi=110)
 
 
 def _as_list(value, name):
