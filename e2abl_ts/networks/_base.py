@@ -33,14 +33,28 @@ def conv_bn_relu(dim: int, c_in: int, c_out: int, kernel: int, stride: int = 1) 
 
 
 class GlobalPoolLinear(nn.Module):
-    """Global average pooling over every axis after the channel axis, then a linear layer."""
+    """Global pooling over every axis after the channel axis, then a linear layer.
 
-    def __init__(self, in_features: int, n_classes: int):
+    ``pool="avg"`` averages; ``"avgmax"`` concatenates the average and the maximum, so a
+    feature that fires in one small region (a patch or burst trigger) is not diluted by the
+    size of the input.
+    """
+
+    def __init__(self, in_features: int, n_classes: int, pool: str = "avg"):
         super().__init__()
-        self.fc = nn.Linear(in_features, n_classes)
+        if pool not in ("avg", "avgmax"):
+            raise ValueError(f"pool must be 'avg' or 'avgmax'; got {pool!r}.")
+        self.pool = pool
+        self.fc = nn.Linear(in_features * (2 if pool == "avgmax" else 1), n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.flatten(2)
+        if self.pool == "avgmax":
+            return torch.cat([x.mean(dim=2), x.amax(dim=2)], dim=1)
+        return x.mean(dim=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.flatten(2).mean(dim=2))
+        return self.fc(self.features(x))
 
 
 class StagedBackbone(nn.Module):
@@ -103,14 +117,15 @@ class ChannelMask(nn.Module):
 class SecondHead(nn.Module):
     """The E2ABL second head: two conv layers and one fully connected layer (paper, Figure 1)."""
 
-    def __init__(self, dim: int, in_channels: int, n_classes: int, width: int | None = None, kernel: int = 3):
+    def __init__(self, dim: int, in_channels: int, n_classes: int, width: int | None = None, kernel: int = 3,
+                 pool: str = "avg"):
         super().__init__()
         width = width or in_channels
         self.body = nn.Sequential(
             conv_bn_relu(dim, in_channels, width, kernel),
             conv_bn_relu(dim, width, width, kernel),
         )
-        self.head = GlobalPoolLinear(width, n_classes)
+        self.head = GlobalPoolLinear(width, n_classes, pool)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
@@ -123,7 +138,8 @@ class DualHeadNetwork(nn.Module):
     ``head`` = the backbone's own head (h_m), ``second_head`` = h_b.
     """
 
-    def __init__(self, backbone: StagedBackbone, n_classes: int, attach_stage: int, second_head_width: int | None = None):
+    def __init__(self, backbone: StagedBackbone, n_classes: int, attach_stage: int, second_head_width: int | None = None,
+                 second_head_pool: str = "avg"):
         super().__init__()
         n_stages = len(backbone.stages)
         if not 1 <= attach_stage <= n_stages:
@@ -134,7 +150,8 @@ class DualHeadNetwork(nn.Module):
         self.backbone = backbone
         self.attach_stage = attach_stage
         self.second_head = SecondHead(
-            backbone.dim, backbone.stage_channels[attach_stage - 1], n_classes, width=second_head_width
+            backbone.dim, backbone.stage_channels[attach_stage - 1], n_classes, width=second_head_width,
+            pool=second_head_pool,
         )
 
     def shallow(self, x: torch.Tensor) -> torch.Tensor:
