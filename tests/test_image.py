@@ -136,9 +136,9 @@ def test_pipeline_and_grid_search_with_an_image_attack(digits):
 
 def test_badnets_is_learned_by_plain_training_and_trapped_by_e2abl(digits):
     """Measured (resnet18 width 16, 15 epochs, seed 0): no defense ASR 100% / CA 98.7%;
-    E2ABL ASR 0.8% / CA 99.1%, isolation recall 100%, with the second head's average pooling
-    (on 8 x 8 digits a 3 x 3 patch is 14% of the image; the images' default "avgmax" is for
-    larger images, where average pooling dilutes a patch). Asserted with margins."""
+    E2ABL ASR 0.8% / CA 99.1%, isolation recall 100%, with the second head's average pooling,
+    which "auto" picks for images under 16 x 16 (here a 3 x 3 patch is 14% of the image;
+    "avgmax" measured ASR 100%). Asserted with margins."""
     X_train, y_train, X_test, y_test = digits
     attack = BadNetsAttack(0, 0.1, random_state=0)
     X_p, y_p = attack.fit_resample(X_train, y_train)
@@ -146,7 +146,7 @@ def test_badnets_is_learned_by_plain_training_and_trapped_by_e2abl(digits):
     plain = StandardImageClassifier(**kw).fit(X_p, y_p)
     assert attack_success_rate(plain, attack, X_test, y_test) > 0.9
     assert clean_accuracy(plain, X_test, y_test) > 0.95
-    e2abl = E2ABLImageClassifier(**kw, second_head_pool="avg").fit(X_p, y_p)
+    e2abl = E2ABLImageClassifier(**kw).fit(X_p, y_p)  # "auto" pooling: average, on 8 x 8 images
     assert attack_success_rate(e2abl, attack, X_test, y_test) < 0.1
     assert clean_accuracy(e2abl, X_test, y_test) > 0.95
     assert isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)[1] > 0.9
@@ -173,3 +173,22 @@ def test_fashion_mnist_idx_files_are_read(tmp_path):
     assert np.bincount(y_tr).tolist() == [2] * 10  # a stratified subset
     np.testing.assert_array_equal(X_te[:, 0], images["t10k"])
     np.testing.assert_array_equal(y_te, labels["t10k"])
+
+
+def test_auto_pooling_follows_the_image_size(digits, monkeypatch):
+    from e2abl_ts import classifier
+
+    seen = []
+
+    class Spy(classifier.DualHeadNetwork):
+        def __init__(self, *args, **kwargs):
+            seen.append(kwargs.get("second_head_pool"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(classifier, "DualHeadNetwork", Spy)
+    X, y = digits[0][:64], digits[1][:64]
+    big = np.repeat(np.repeat(X, 2, axis=2), 2, axis=3)  # 16 x 16
+    E2ABLImageClassifier(**TINY, n_epochs=3).fit(X, y)
+    E2ABLImageClassifier(**TINY, n_epochs=3).fit(big, y)
+    E2ABLImageClassifier(**TINY, n_epochs=3, second_head_pool="avg").fit(big, y)
+    assert seen == ["avg", "avgmax", "avg"]
