@@ -38,9 +38,6 @@ COMMON_CONSTRAINTS = {
 class SeriesInput:
     """Input handling for time series (aeon's layout); the image adapter swaps this part."""
 
-    _data_dim = 1
-    _amp = False  # bf16 autocast on CUDA (the image adapter turns it on)
-
     def _check_X(self, X, input_name: str = "X") -> np.ndarray:
         return check_series(X, input_name=input_name)
 
@@ -49,8 +46,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     """Shared fit/predict machinery. Subclasses implement ``_fit_module``."""
 
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
-    _data_dim = 1
-    _amp = False
+    _data_dim = 1  # 1: series; the image adapter's input mixin sets 2
+    _amp = False  # bf16 autocast on CUDA (the image adapter turns it on)
 
     # --- hooks for subclasses -------------------------------------------------------------
     def _check_fit_params(self, n_cases: int) -> None:
@@ -133,19 +130,19 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             known = np.isin(y_e, self.classes_)
             codes = np.full(len(y_e), -1, dtype=np.int64)  # a label unseen in fit is never predicted
             codes[known] = np.searchsorted(self.classes_, y_e[known])
-            sets[name] = (torch.from_numpy(self.scaler_.transform(X_e)).to(device), torch.from_numpy(codes).to(device))
+            sets[name] = (self._to_device(self.scaler_.transform(X_e), device), torch.from_numpy(codes).to(device))
         batch = max(self.batch_size, 256)
+
+        def accuracy(fn, X_e, y_e):
+            return float((predict_logits(fn, X_e, batch).argmax(1) == y_e).float().mean())
 
         def monitor(net):
             record = {}
+            dual = hasattr(net, "second_head")
             for name, (X_e, y_e) in sets.items():
-                if hasattr(net, "second_head"):
-                    both = [net(X_e[s : s + batch]) for s in range(0, len(X_e), batch)]
-                    main = torch.cat([m for m, _ in both])
-                    record[f"second_acc_{name}"] = float((torch.cat([b for _, b in both]).argmax(1) == y_e).float().mean())
-                else:
-                    main = predict_logits(net, X_e, batch)
-                record[f"acc_{name}"] = float((main.argmax(1) == y_e).float().mean())
+                if dual:
+                    record[f"second_acc_{name}"] = accuracy(net.second, X_e, y_e)
+                record[f"acc_{name}"] = accuracy((lambda xb: net(xb)[0]) if dual else net, X_e, y_e)
             return record
 
         return monitor

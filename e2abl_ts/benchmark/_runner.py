@@ -144,7 +144,7 @@ def _save_sweep_plots(rows, plots_dir):
             if len({parse_spec(r["defense"], DEFENSES, "defense")[1][param] for r in rs}) < 2:
                 continue
             os.makedirs(plots_dir, exist_ok=True)
-            stem = re.sub(r"[^A-Za-z0-9_.=-]+", "_", f"{dataset}_{attack}_{param}")
+            stem = _file_stem(dataset, attack, param)
             plot_rate_sweep(rs, param, title=f"{dataset}, {attack}: CA and ASR against {param}").savefig(
                 os.path.join(plots_dir, stem + ".png"), dpi=110)
 
@@ -219,11 +219,8 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         row["n_poisoned"] = len(poison_idx)
         row["attack_seconds"] = None if attack_seconds is None else round(attack_seconds, 2)
         suspected = getattr(clf, "suspected_poison_mask_", None)
-        if suspected is None and hasattr(clf, "isolated_indices_"):
-            suspected = clf.isolated_indices_
         if suspected is not None:
-            suspected = np.asarray(suspected)
-            row["n_suspected"] = int(suspected.sum() if suspected.dtype == bool else len(suspected))
+            row["n_suspected"] = int(suspected.sum())
             if attack is not None:
                 row["isolation_precision"], row["isolation_recall"] = isolation_precision_recall(suspected, poison_idx)
         if hasattr(clf, "backdoor_label_"):
@@ -249,9 +246,13 @@ def _plain(v):
     return v
 
 
-def cell_stem(row) -> str:
-    parts = [row["dataset"], row["attack"], row["defense"], f"seed{row['seed']}"]
+def _file_stem(*parts) -> str:
+    """A file name from ``parts`` joined by "_", with anything unsafe in a file name replaced."""
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", "_".join(str(p) for p in parts))
+
+
+def cell_stem(row) -> str:
+    return _file_stem(row["dataset"], row["attack"], row["defense"], f"seed{row['seed']}")
 
 
 def _save_cell_plots(clf, poison_idx, row, plots_dir):
