@@ -45,7 +45,8 @@ class E2ABLObjective(Objective):
     def __init__(self, X: torch.Tensor, y: torch.Tensor, n_classes: int, *, warmup_epochs: int, lr: float,
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int,
-                 detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0):
+                 detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
+                 no_evidence: str = "hold_back"):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -62,6 +63,11 @@ class E2ABLObjective(Objective):
         self.sticky = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
+        # robust detector's verdict at the end of the warm start: "label" (an attack on the
+        # locked label), "clean" (no attack evident and no_evidence="train_all": the main head
+        # trains on every row from then on) or None (no verdict: D_b is re-chosen each epoch)
+        self.no_evidence = no_evidence
+        self.mode: str | None = None
 
         self.loss_now = torch.zeros(n, device=dev)
         self.loss_first = None
@@ -131,6 +137,10 @@ class E2ABLObjective(Objective):
             if self.detector == "robust":
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
+                    if self.evident:
+                        self.mode = "label"
+                    elif self.no_evidence == "train_all":
+                        self.mode = "clean"
                     self._flag_cluster(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
@@ -138,7 +148,7 @@ class E2ABLObjective(Objective):
                     self._flag_mislabelled(self.main_loss_now, (self.y == self.backdoor_label) & self.main_rows
                                            & (self.targets == self.y))
                 self._split(net)
-            self.second_rows = self.suspected
+            self.second_rows = self.suspected if self.mode != "clean" else torch.ones_like(self.suspected)
             if self.detector == "robust" and self.evident:
                 # no lock-in: the second head keeps fitting every row of the backdoor label, so a
                 # poisoned row missed so far is still learned fast (by its trigger) and caught
@@ -231,21 +241,20 @@ class E2ABLObjective(Objective):
     @torch.no_grad()
     def _split(self, net: DualHeadNetwork):
         order = torch.argsort(self.scores(), descending=True)
-        self.suspected.zero_()
-        self.suspected[order[: self.n_isolate]] = True
-        self.suspected |= self.sticky
+        suspects = order[: self.n_isolate]
         self.targets = self.y.clone()
-        self.main_rows = ~self.suspected
         self.recovered = order[:0]
         self.backdoor_label, self.evident = None, False
-        if self.n_recover == 0:
+        self.suspected.zero_()
+        if self.mode == "clean":
+            # robust detector, no attack evident after the warm start: nothing is held back
+            self.main_rows = torch.ones_like(self.suspected)
             return
-        top = order[: self.n_recover]
-        suspects = order[: self.n_isolate]
+        self.suspected[suspects] = True
+        self.suspected |= self.sticky
+        self.main_rows = ~self.suspected
         with eval_mode(net):
-            second_pred = predict_logits(net.second, self.X[suspects],
-                                         max(self.batch_size, 256)).argmax(dim=1)
-            main_logits = predict_logits(lambda xb: net(xb)[0], self.X[top], self.batch_size)
+            second_pred = predict_logits(net.second, self.X[suspects], max(self.batch_size, 256)).argmax(dim=1)
         # the backdoor label: the second head's predominant prediction on the suspects. Taken
         # over all of D_b, not over the recovery set alone, which can be a single sample
         # (recovery_rate * n < 2) whose vote is then the whole decision.
@@ -257,15 +266,19 @@ class E2ABLObjective(Objective):
             # that wanders mid-training lets the poison back into the main head's training)
             y_b, self.evident = self.locked_label, True
         self.backdoor_label = y_b
-        # true class recovery: the main head's most probable class other than y_b (with two
-        # classes, the other class). Relabelling also the rows the main head already maps to
-        # y_b actively unlearns the trigger: restricting recovery to rows the main head places
-        # elsewhere raised the ASR on JapaneseVowels from 12% to 35%.
-        relabel = self.y[top] == y_b
-        main_logits[:, y_b] = -torch.inf
-        self.recovered = top[relabel]
-        self.targets[self.recovered] = main_logits[relabel].argmax(dim=1)
-        self.main_rows[self.recovered] = True
+        candidates = order[: self.n_recover]
+        candidates = candidates[self.suspected[candidates] & (self.y[candidates] == y_b)]
+        if len(candidates):
+            with eval_mode(net):
+                main_logits = predict_logits(lambda xb: net(xb)[0], self.X[candidates], self.batch_size)
+            # true class recovery: the main head's most probable class other than y_b (with two
+            # classes, the other class). Relabelling also the rows the main head already maps to
+            # y_b actively unlearns the trigger: restricting recovery to rows the main head places
+            # elsewhere raised the ASR on JapaneseVowels from 12% to 35%.
+            main_logits[:, y_b] = -torch.inf
+            self.recovered = candidates
+            self.targets[self.recovered] = main_logits.argmax(dim=1)
+            self.main_rows[self.recovered] = True
         if self.return_unsuspicious:
             # D_b rows whose label is not y_b are "not particularly suspicious" (Algorithm 1)
             self.main_rows |= self.suspected & (self.y != y_b) & ~self.sticky

@@ -53,6 +53,32 @@ def test_paper_detector_is_kept_for_reproduction(poisoned_fits, vowels):
 
 
 
+def test_without_recovery_the_target_is_still_named(poisoned_fits, vowels):
+    # recovery_rate=0 used to skip the backdoor-label inference altogether
+    attack, _, _, _, _ = poisoned_fits
+    X_train, y_train, _, _ = vowels
+    X_p, y_p = attack.fit_resample(X_train, y_train)
+    e2abl = E2ABLClassifier(**SMALL, recovery_rate=0.0).fit(X_p, y_p)
+    assert e2abl.backdoor_label_ == "1"
+    assert len(e2abl.recovered_indices_) == 0
+    _, recall = isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)
+    assert recall >= 0.9
+
+
+def test_train_all_costs_nothing_on_clean_data(vowels):
+    X_train, y_train, X_test, y_test = vowels
+    plain = StandardClassifier(**SMALL).fit(X_train, y_train)
+    held = E2ABLClassifier(**SMALL).fit(X_train, y_train)
+    free = E2ABLClassifier(**SMALL, no_evidence="train_all").fit(X_train, y_train)
+    # the default keeps holding back the fastest-learned rows, one easy label's (measured 27 of 30)
+    assert held.suspected_poison_mask_.sum() > 0
+    # no evidence after the warm start: nothing held back, no attack named, no accuracy lost
+    assert free.backdoor_label_ is None
+    assert free.suspected_poison_mask_.sum() == 0
+    assert len(free.recovered_indices_) == 0
+    assert clean_accuracy(free, X_test, y_test) >= clean_accuracy(plain, X_test, y_test) - 0.02
+
+
 @pytest.fixture(scope="module")
 def majority_burst():
     """OSULeaf (aeon ships it: 200/242, length 427) with a short localized burst (8 steps, 1.5 sd)
