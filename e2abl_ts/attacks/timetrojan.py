@@ -74,8 +74,10 @@ class TimeTrojanFGSMAttack(_TimeTrojan):
     poison_rate : float in (0, 1), default=0.1
     n_points : float in (0, 1) or int, default=0.05
         Points perturbed per series (a share of channels x time points, or a count).
-    eta : float, default=1.0
-        Step size in channel standard deviations.
+    eta : float, default=2.0
+        Step size in channel standard deviations. With 1.0 the victim (Wang ResNet, 30 epochs,
+        no defense, 10% poison) learned too little of the trigger: ASR 53.6 on UWave, 18.9 on
+        JapaneseVowels; with 2.0, 87.9 (CA 75.0, clean 80.0), 63.7, and 90.3 on ECG5000.
     surrogate : {"resnet", "resnet18", "resnet34", "fcn"}, default="resnet"
         The attacker's surrogate backbone.
     surrogate_epochs : int, default=30
@@ -92,7 +94,7 @@ class TimeTrojanFGSMAttack(_TimeTrojan):
     Classification", ICDE 2022.
     """
 
-    def __init__(self, target_label, poison_rate=0.1, *, n_points=0.05, eta=1.0, surrogate="resnet",
+    def __init__(self, target_label, poison_rate=0.1, *, n_points=0.05, eta=2.0, surrogate="resnet",
                  surrogate_epochs=30, n_rounds=3, device="auto", random_state=None):
         self.target_label = target_label
         self.poison_rate = poison_rate

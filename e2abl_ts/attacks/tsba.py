@@ -74,6 +74,9 @@ class TSBAAttack(BaseAttack):
     target_label : label
     poison_rate : float in (0, 1), default=0.1
     amplitude : float, default=0.1
+        The paper's bound. On UWave (Wang ResNet victim, 30 epochs, 10% poison, no defense) the
+        victim learns it only when larger: ASR 11.4 at 0.1, 36.4 at 0.2, 80.4 at 0.4 (clean CA
+        80.0, poisoned 75.3); on ECG5000 0.1 reaches 95.2.
     surrogate : {"resnet", "resnet18", "resnet34", "fcn"}, default="resnet"
     surrogate_epochs : int, default=20
         Clean pre-training of the surrogate.
