@@ -12,17 +12,11 @@ UWave and ECG5000 with three attacks on 2 cores; ``resnet34`` belongs on a GPU.
 import argparse
 from collections import defaultdict
 
-import numpy as np
-
-from e2abl_ts.benchmark import ResultsFile, run_benchmark
+from e2abl_ts.benchmark import ResultsFile, percent_text, run_benchmark
 
 
-def _pct(values):
-    values = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
-    if not values:
-        return "-"
-    mean = 100 * float(np.mean(values))
-    return f"{mean:.1f}" if len(values) == 1 else f"{mean:.1f}±{100 * float(np.std(values)):.1f}"
+def _col(rows, key) -> str:
+    return percent_text([r.get(key) for r in rows])
 
 
 def attack_table(rows) -> str:
@@ -36,11 +30,10 @@ def attack_table(rows) -> str:
     keys = dict.fromkeys((d, a, b) for d, a, b, _ in by if a != "none")
     for d, a, b in keys:
         clean, nodef, e2 = by[d, "none", b, "no_defense"], by[d, a, b, "no_defense"], by[d, a, b, "e2abl"]
-        col = lambda rs, k: _pct([r.get(k) for r in rs])  # noqa: E731
         lines.append("| " + " | ".join([
-            d, a, b, col(clean, "ca"), f"{col(nodef, 'ca')} / {col(nodef, 'asr')}",
-            f"{col(e2, 'ca')} / {col(e2, 'asr')}",
-            f"{col(e2, 'isolation_precision')} / {col(e2, 'isolation_recall')}", col(e2, "recovery_precision"),
+            d, a, b, _col(clean, "ca"), f"{_col(nodef, 'ca')} / {_col(nodef, 'asr')}",
+            f"{_col(e2, 'ca')} / {_col(e2, 'asr')}",
+            f"{_col(e2, 'isolation_precision')} / {_col(e2, 'isolation_recall')}", _col(e2, "recovery_precision"),
         ]) + " |")
     return "\n".join(lines)
 

@@ -12,8 +12,6 @@ import argparse
 import itertools
 import warnings
 
-import numpy as np
-
 from e2abl_ts import E2ABLClassifier
 from e2abl_ts.attacks import StaticTriggerAttack
 from e2abl_ts.benchmark import resolve_target
@@ -30,36 +28,31 @@ def main(argv=None):
     parser.add_argument("--warmup-epochs", type=int, default=2)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
-    tally = {"clean": [0, 0], "poisoned": [0, 0], "wrong label": [0, 0]}
+    clean, poisoned = [], []  # the label seen at the warm-up end, and the target (poisoned)
     for name in args.datasets:
         X, y, _, _ = load_dataset(name, random_state=0)
         for seed, (trigger, which) in itertools.product(args.seeds, CASES):
             target = None
+            X_fit, y_fit = X, y
             if trigger != "none":
                 target = resolve_target(y, which)
                 attack = StaticTriggerAttack(target_label=target, pattern=trigger, random_state=seed,
                                              **TRIGGERS[trigger])
                 X_fit, y_fit = attack.fit_resample(X, y)
-            else:
-                X_fit, y_fit = X, y
             clf = E2ABLClassifier(backbone="resnet", n_epochs=args.warmup_epochs + 1,
                                   warmup_epochs=args.warmup_epochs, random_state=seed).fit(X_fit, y_fit)
             seen = clf.history_[args.warmup_epochs - 1]["backdoor_label"]
             if target is None:
-                tally["clean"][0] += seen is None
-                tally["clean"][1] += 1
+                clean.append(seen)
             else:
-                tally["poisoned"][0] += seen is not None and str(seen) == str(target)
-                tally["wrong label"][0] += seen is not None and str(seen) != str(target)
-                tally["poisoned"][1] += 1
-                tally["wrong label"][1] += 1
+                poisoned.append((seen, target))
             print(f"{str(name)[-24:]:24s} {trigger:6s} target={target!s:10s} seed {seed}: "
                   f"attack seen at the warm-up end: {seen}", flush=True)
-    print(f"\nclean fits with no alarm: {tally['clean'][0]} of {tally['clean'][1]}")
-    print(f"poisoned fits with the target named: {tally['poisoned'][0]} of {tally['poisoned'][1]}"
-          f" (another label named: {tally['wrong label'][0]})")
+    named = sum(seen is not None and str(seen) == str(target) for seen, target in poisoned)
+    wrong = sum(seen is not None and str(seen) != str(target) for seen, target in poisoned)
+    print(f"\nclean fits with no alarm: {sum(seen is None for seen in clean)} of {len(clean)}")
+    print(f"poisoned fits with the target named: {named} of {len(poisoned)} (another label named: {wrong})")
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=3)
     main()

@@ -63,11 +63,10 @@ class E2ABLObjective(Objective):
         self.sticky = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
-        # robust detector's verdict at the end of the warm start: "label" (an attack on the
-        # locked label), "clean" (no attack evident and no_evidence="train_all": the main head
-        # trains on every row from then on) or None (no verdict: D_b is re-chosen each epoch)
         self.no_evidence = no_evidence
-        self.mode: str | None = None
+        # robust detector, no attack evident at the end of the warm start and
+        # no_evidence="train_all": the main head trains on every row from then on
+        self.train_all = False
 
         self.loss_now = torch.zeros(n, device=dev)
         self.loss_first = None
@@ -137,10 +136,7 @@ class E2ABLObjective(Objective):
             if self.detector == "robust":
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
-                    if self.evident:
-                        self.mode = "label"
-                    elif self.no_evidence == "train_all":
-                        self.mode = "clean"
+                    self.train_all = not self.evident and self.no_evidence == "train_all"
                     self._flag_cluster(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
@@ -148,7 +144,7 @@ class E2ABLObjective(Objective):
                     self._flag_mislabelled(self.main_loss_now, (self.y == self.backdoor_label) & self.main_rows
                                            & (self.targets == self.y))
                 self._split(net)
-            self.second_rows = self.suspected if self.mode != "clean" else torch.ones_like(self.suspected)
+            self.second_rows = torch.ones_like(self.suspected) if self.train_all else self.suspected
             if self.detector == "robust" and self.evident:
                 # no lock-in: the second head keeps fitting every row of the backdoor label, so a
                 # poisoned row missed so far is still learned fast (by its trigger) and caught
@@ -246,8 +242,7 @@ class E2ABLObjective(Objective):
         self.recovered = order[:0]
         self.backdoor_label, self.evident = None, False
         self.suspected.zero_()
-        if self.mode == "clean":
-            # robust detector, no attack evident after the warm start: nothing is held back
+        if self.train_all:  # no attack evident after the warm start: nothing is held back
             self.main_rows = torch.ones_like(self.suspected)
             return
         self.suspected[suspects] = True
@@ -266,8 +261,8 @@ class E2ABLObjective(Objective):
             # that wanders mid-training lets the poison back into the main head's training)
             y_b, self.evident = self.locked_label, True
         self.backdoor_label = y_b
-        candidates = order[: self.n_recover]
-        candidates = candidates[self.suspected[candidates] & (self.y[candidates] == y_b)]
+        candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
+        candidates = candidates[self.y[candidates] == y_b]
         if len(candidates):
             with eval_mode(net):
                 main_logits = predict_logits(lambda xb: net(xb)[0], self.X[candidates], self.batch_size)

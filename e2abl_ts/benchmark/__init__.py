@@ -13,7 +13,7 @@ cells. Cells run in parallel through joblib (``n_jobs``); on a cluster, wrap the
 from ._registry import ATTACKS, DEFENSES, NO_ATTACK, parse_spec, resolve_target
 from ._results import COLUMNS, KEY, ResultsFile
 from ._runner import format_row, run_benchmark
-from ._table import summary_table, table_cells
+from ._table import percent_text, summary_table, table_cells
 
 __all__ = ["ATTACKS", "COLUMNS", "DEFENSES", "KEY", "NO_ATTACK", "ResultsFile", "format_row", "parse_spec",
-           "resolve_target", "run_benchmark", "summary_table", "table_cells"]
+           "percent_text", "resolve_target", "run_benchmark", "summary_table", "table_cells"]

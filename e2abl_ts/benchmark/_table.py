@@ -49,6 +49,11 @@ def table_cells(rows) -> tuple[list, list, dict]:
     return labels, defenses, cells
 
 
+def percent_text(values) -> str:
+    """``values`` (fractions; None and NaN skipped) as "mean" or "mean±std" in %, or "-"."""
+    return _fmt(_mean_std(values))
+
+
 def _fmt(stat):
     if stat is None:
         return "-"
