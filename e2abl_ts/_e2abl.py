@@ -44,7 +44,7 @@ class E2ABLObjective(Objective):
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, n_classes: int, *, warmup_epochs: int, lr: float,
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
-                 gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool, batch_size: int,
+                 gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
                  no_evidence: str = "hold_back"):
         n = len(X)
@@ -115,7 +115,13 @@ class E2ABLObjective(Objective):
             self.loss_now[idx] = per_sample.detach()
             loss = per_sample.mean()
             return loss, {"second_loss": loss.detach()}
-        second = F.cross_entropy(net.second_head(z.detach() if self.detach_second_head else z), yb, reduction="none")
+        if self.detach_second_head == "held_back":
+            # rows held back from the main head reach the shared layers through no head
+            held = ~self.main_rows[idx]
+            z_b = torch.where(held.view(-1, *[1] * (z.dim() - 1)), z.detach(), z)
+        else:
+            z_b = z.detach() if self.detach_second_head else z
+        second = F.cross_entropy(net.second_head(z_b), yb, reduction="none")
         main = F.cross_entropy(net.deep(z), self.targets[idx], reduction="none")
         self.loss_now[idx] = second.detach()
         self.main_loss_now[idx] = main.detach()

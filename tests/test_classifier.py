@@ -222,3 +222,24 @@ def test_device_argument_is_validated(toy):
     X, y = toy
     with pytest.raises(ValueError, match="device must be"):
         StandardClassifier(**TINY, device="tpu-ish").fit(X, y)
+
+
+@pytest.mark.parametrize("detach, reaches_shared", [(False, True), (True, False), ("held_back", False)])
+def test_held_back_rows_reach_the_shared_layers_only_when_asked(detach, reaches_shared):
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 2, 24, generator=gen), torch.arange(8) % 2
+    net = DualHeadNetwork(build_backbone("fcn", 2, 2, backbone_kwargs={"widths": (4, 4, 4)}), 2, 1)
+    objective = E2ABLObjective(X, y, 2, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=detach, batch_size=8)
+    objective.warm = False
+    held = torch.tensor([True, True, False, False, True, True, False, False])
+    objective.main_rows, objective.second_rows = ~held, held
+    rows = torch.nonzero(held).flatten()  # a batch of held-back rows only: the main head's loss is 0
+    loss, _ = objective.batch_loss(net, X[rows], y[rows], rows)
+    loss.backward()
+    shared = [p.grad for p in [*net.backbone.stem.parameters(), *net.backbone.stages[0].parameters()]]
+    assert any(g is not None and g.abs().sum() > 0 for g in shared) == reaches_shared
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.second_head.parameters())
