@@ -1,6 +1,8 @@
 """Issue 6's robustness matrix: datasets x triggers x targets x poison rates (+ clean data) x
 seeds -> no-defense ASR / CA, E2ABL ASR / CA, isolation precision / recall, and a summary
-(worst-case ASR, mean CA gap to clean training, false alarms on clean data).
+(worst-case ASR, mean CA gap to clean training, false alarms on clean data). Beside them,
+the clean-model ASR: plain training on the clean training set, scored on the same triggered
+test rows (how often a model that never saw poison maps the trigger to the target anyway).
 
 The full grid (5 datasets x 5 triggers x 3 targets x 4 rates x 3 seeds) is GPU work. On a
 2-core CPU run a subset with the ``resnet`` backbone and say which, e.g. (21 minutes, with a
@@ -35,7 +37,7 @@ def _pct(rows, key):
 
 
 def _defended(rows):
-    return list(dict.fromkeys(r["defense"] for r in rows if r["defense"] != "no_defense"))
+    return list(dict.fromkeys(r["defense"] for r in rows if r["defense"] not in ("no_defense", "clean_model")))
 
 
 def matrix_table(rows) -> str:
@@ -46,14 +48,15 @@ def matrix_table(rows) -> str:
     for r in rows:
         by[r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["defense"]].append(r)
     defenses = _defended(rows)
-    head = ["dataset", "trigger", "target", "rate", "no-def ASR / CA"]
+    head = ["dataset", "trigger", "target", "rate", "no-def ASR / CA", "clean-model ASR"]
     for d in defenses:
         head += [f"{d} ASR / CA", "isolation P / R", "label"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, a, t, rate in dict.fromkeys(k[:4] for k in by):
         nodef = by.get((d, a, t, rate, "no_defense"), [])
         cells = [d, a, "-" if a == "none" else t, "-" if a == "none" else f"{100 * rate:g}%",
-                 f"{_pct(nodef, 'asr')} / {_pct(nodef, 'ca')}"]
+                 f"{_pct(nodef, 'asr')} / {_pct(nodef, 'ca')}",
+                 _pct(by.get((d, a, t, rate, "clean_model"), []), "asr")]
         for defense in defenses:
             rs = by.get((d, a, t, rate, defense), [])
             if a == "none":
@@ -85,6 +88,16 @@ def matrix_summary(rows, defense="e2abl") -> str:
         return (f"{100 * r['asr']:.1f} ({r['dataset']}, {r['attack']}, {r['target']}, "
                 f"{100 * float(r['poison_rate']):g}%, seed {r['seed']})")
 
+    floor = {(r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["seed"]): r["asr"]
+             for r in rows if r["defense"] == "clean_model" and finite(r.get("asr"))}
+    excess = [(r["asr"] - floor[k], r) for r in at10
+              if (k := (r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["seed"])) in floor]
+    excess_line = "  clean-model ASR: not run"
+    if excess:
+        most, r = max(excess, key=lambda t: t[0])
+        excess_line = (f"  cells at 10% more than 5 points above the clean model's ASR: "
+                       f"{sum(e > 0.05 for e, _ in excess)} of {len(excess)}; the largest excess "
+                       f"{100 * most:.1f} ({r['dataset']}, {r['attack']}, {r['target']}, seed {r['seed']})")
     recall10 = [r["isolation_recall"] for r in at10 if finite(r.get("isolation_recall"))]
     lines = [
         f"{defense}: {len(attacked)} attacked fits ({len(at10)} at 10%), {len(clean_e2)} on clean data",
@@ -92,6 +105,7 @@ def matrix_summary(rows, defense="e2abl") -> str:
         f"  worst-case ASR over all cells: {worst(attacked)}   (target <= 10)",
         f"  cells with ASR > 5 at 10%: {sum(r['asr'] > 0.05 for r in at10)} of {len(at10)}; "
         f"mean ASR over all cells {100 * np.mean([r['asr'] for r in attacked]):.1f}" if attacked else "  -",
+        excess_line,
         f"  mean CA gap to clean training (same dataset and seed): {100 * np.mean(gaps):+.1f} points "
         f"over {len(gaps)} fits   (target within 2)" if gaps else "  mean CA gap: -",
         f"  isolation recall at 10%: mean {100 * np.mean(recall10):.1f}, min {100 * np.min(recall10):.1f}"
@@ -118,10 +132,10 @@ def main(argv=None):
     p.add_argument("--report-only", action="store_true", help="print the table of the rows in --out, run nothing")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
-    common = dict(defenses=["no_defense", *args.defenses], seeds=args.seeds, backbone=args.backbone,
+    common = dict(defenses=["no_defense", "clean_model", *args.defenses], seeds=args.seeds, backbone=args.backbone,
                   n_epochs=args.epochs, out=args.out, device=args.device)
     if not args.report_only:
-        run_benchmark(args.datasets, ["none"], **common)
+        run_benchmark(args.datasets, ["none"], **{**common, "defenses": ["no_defense", *args.defenses]})
         targets = {}  # per dataset, the targets that name distinct labels (balanced classes tie)
         for dataset in args.datasets:
             y = load_dataset(dataset, random_state=0)[1]

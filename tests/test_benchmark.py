@@ -39,6 +39,16 @@ def test_grid_rows_resume_and_table(tmp_path):
     assert md.startswith("| dataset | attack |") and md.count("\n") == 3
 
 
+def test_clean_model_trains_on_clean_data_and_scores_the_trigger():
+    rows = run_benchmark([DATA], ["square", "none"], ["no_defense", "clean_model"], [0], **FAST)
+    by = {(r["attack"], r["defense"]): r for r in rows}
+    clean = by["square", "clean_model"]
+    # the same clean training set and seed as plain training without an attack: the same model
+    assert clean["ca"] == by["none", "no_defense"]["ca"]
+    assert clean["n_poisoned"] == 0 and clean["asr"] is not None
+    assert by["square", "no_defense"]["n_poisoned"] == 7
+
+
 def test_parallel_cells_give_the_same_rows_as_serial(tmp_path):
     serial = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], **FAST)
     parallel = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], n_jobs=2, **FAST)
@@ -187,15 +197,17 @@ def test_robustness_matrix_summary_reads_the_rows():
             row("none", "no_defense", 1, 0.80), row("none", "e2abl", 1, 0.80),
             row("square", "no_defense", 0, 0.9, 1.0), row("square", "e2abl", 0, 0.88, 0.02, label="1", recall=1.0),
             row("square", "e2abl", 1, 0.78, 0.30, label="2", recall=0.5),
-            row("square", "e2abl", 0, 0.88, 0.60, rate=0.2, label="1", recall=0.9)]
+            row("square", "e2abl", 0, 0.88, 0.60, rate=0.2, label="1", recall=0.9),
+            row("square", "clean_model", 1, 0.80, 0.28)]
     text = matrix.matrix_summary(rows)
     assert "at 10% poison: 30.0 (D, square, first, 10%, seed 1)" in text
     assert "over all cells: 60.0 (D, square, first, 20%, seed 0)" in text
     assert "cells with ASR > 5 at 10%: 1 of 2" in text
     # CA gaps per (dataset, seed): -4, 0, -2, -2, -2 -> mean -2.0
     assert "-2.0 points over 5 fits" in text
+    assert "above the clean model's ASR: 0 of 1; the largest excess 2.0 (D, square, first, seed 1)" in text
     assert "mean 75.0, min 50.0" in text
     assert "false alarms on clean data (a backdoor label reported): 1 of 2" in text
     table = matrix.matrix_table(rows)
-    assert "| D | square | first | 10% | 100.0 / 90.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 | 1/2 right |" in table
-    assert "| D | none | - | - | - / 85.0±5.0 | - / 83.0±3.0 | - / - | 1/2 quiet |" in table
+    assert "| D | square | first | 10% | 100.0 / 90.0 | 28.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 | 1/2 right |" in table
+    assert "| D | none | - | - | - / 85.0±5.0 | - | - / 83.0±3.0 | - / - | 1/2 quiet |" in table

@@ -71,6 +71,9 @@ DEFENSES = {
     "abl": _abl,
     "nad": _defense("NADClassifier"),
     "fp": _defense("FinePruningClassifier"),
+    # plain training on the *clean* training set, scored on the attack's triggered test set:
+    # how often a model that never saw poison maps the trigger to the target (the ASR floor)
+    "clean_model": _defense("StandardClassifier"),
 }
 
 TARGETS = ("first", "majority", "minority")

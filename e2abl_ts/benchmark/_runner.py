@@ -204,6 +204,8 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
                                   device=common["device"], verbose=verbose), **params)
         attack, X_fit, y_fit, attack_seconds, attack_set = (
             (None, X_train, y_train, None, None) if poisoned is None else poisoned)
+        if name == "clean_model":
+            X_fit, y_fit = X_train, y_train
         eval_sets = None
         if plots_dir is not None and name.startswith("e2abl"):
             eval_sets = {"clean": (X_test, y_test)}
@@ -215,7 +217,7 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         row["ca"] = clean_accuracy(clf, X_test, y_test)
         # ASR: the triggered non-target test rows classified as the target (attack_success_rate)
         row["asr"] = None if attack is None else clean_accuracy(clf, *attack_set)
-        poison_idx = np.array([], dtype=int) if attack is None else attack.poison_indices_
+        poison_idx = np.array([], dtype=int) if attack is None or name == "clean_model" else attack.poison_indices_
         row["n_poisoned"] = len(poison_idx)
         row["attack_seconds"] = None if attack_seconds is None else round(attack_seconds, 2)
         suspected = getattr(clf, "suspected_poison_mask_", None)
