@@ -46,7 +46,7 @@ class E2ABLObjective(Objective):
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
-                 no_evidence: str = "hold_back"):
+                 no_evidence: str = "hold_back", classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -67,6 +67,8 @@ class E2ABLObjective(Objective):
         # robust detector, no attack evident at the end of the warm start and
         # no_evidence="train_all": the main head trains on every row from then on
         self.train_all = False
+        # the user's labels, for what each epoch reports (history and progress bar)
+        self.classes = classes
 
         self.loss_now = torch.zeros(n, device=dev)
         self.loss_first = None
@@ -159,8 +161,13 @@ class E2ABLObjective(Objective):
             "phase": "warmup" if self.warm else "train",
             "n_suspected": int(self.suspected.sum()),
             "n_main": int(self.main_rows.sum()),
-            "backdoor_label": self.backdoor_label if self.evident else None,
+            "backdoor_label": self._label_name(self.backdoor_label) if self.evident else None,
         }
+
+    def _label_name(self, label: int | None):
+        if label is None or self.classes is None:
+            return label
+        return self.classes[label]
 
     # --- E2ABL's detection and recovery ---------------------------------------------------
     def _update_scores(self):

@@ -76,14 +76,11 @@ class E2ABLMixin:
             recovery_rate=self.recovery_rate, gamma=self.gamma, drop=self.drop,
             return_unsuspicious=self.return_unsuspicious, detach_second_head=self.detach_second_head,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
-            cluster_sep=self.cluster_sep, no_evidence=self.no_evidence,
+            cluster_sep=self.cluster_sep, no_evidence=self.no_evidence, classes=self.classes_,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
                         verbose=self.verbose, desc=type(self).__name__, monitor=self._monitor)
-        for record in history:
-            label = record["backdoor_label"]
-            record["backdoor_label"] = None if label is None else self.classes_[label]
         self.history_ = history
         self.poison_scores_ = objective.scores().cpu().numpy().astype(np.float64)
         self.suspected_poison_mask_ = objective.suspected.cpu().numpy()

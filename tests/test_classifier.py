@@ -243,3 +243,13 @@ def test_held_back_rows_reach_the_shared_layers_only_when_asked(detach, reaches_
     shared = [p.grad for p in [*net.backbone.stem.parameters(), *net.backbone.stages[0].parameters()]]
     assert any(g is not None and g.abs().sum() > 0 for g in shared) == reaches_shared
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.second_head.parameters())
+
+
+def test_history_and_progress_bar_name_the_users_label(toy, capsys):
+    X, y = toy
+    X_p, y_p = StaticTriggerAttack("c", poison_rate=0.25, random_state=0).fit_resample(X, y)
+    clf = E2ABLClassifier(**{**TINY, "n_epochs": 6}, verbose=True, random_state=0).fit(X_p, y_p)
+    labels = [h["backdoor_label"] for h in clf.history_ if h["backdoor_label"] is not None]
+    assert labels and set(labels) <= set(clf.classes_)  # "c", never its index 2
+    err = capsys.readouterr().err
+    assert f"backdoor_label={labels[-1]}" in err
