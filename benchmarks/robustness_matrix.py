@@ -36,6 +36,11 @@ def _pct(rows, key):
     return percent_text([r.get(key) for r in rows])
 
 
+def _cell(r) -> tuple:
+    """A row's cell of the grid, seeds and defenses apart."""
+    return r["dataset"], r["attack"], r["target"], float(r["poison_rate"])
+
+
 def _defended(rows):
     return list(dict.fromkeys(r["defense"] for r in rows if r["defense"] not in ("no_defense", "clean_model")))
 
@@ -46,7 +51,7 @@ def matrix_table(rows) -> str:
     often it named the target (on clean data: how often it raised no alarm)."""
     by = defaultdict(list)
     for r in rows:
-        by[r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["defense"]].append(r)
+        by[(*_cell(r), r["defense"])].append(r)
     defenses = _defended(rows)
     head = ["dataset", "trigger", "target", "rate", "no-def ASR / CA", "clean-model ASR"]
     for d in defenses:
@@ -73,7 +78,7 @@ def matrix_summary(rows, defense="e2abl") -> str:
     """Issue 6's targets for ``defense``, measured on the cells in ``rows``."""
     e2 = [r for r in rows if r["defense"] == defense]
     attacked = [r for r in e2 if r["attack"] != "none" and finite(r.get("asr"))]
-    at10 = [r for r in attacked if abs(float(r["poison_rate"]) - 0.1) < 1e-9]
+    at10 = [r for r in attacked if abs(_cell(r)[3] - 0.1) < 1e-9]
     clean_ca = defaultdict(list)
     for r in rows:
         if r["attack"] == "none" and r["defense"] == "no_defense":
@@ -88,10 +93,8 @@ def matrix_summary(rows, defense="e2abl") -> str:
         return (f"{100 * r['asr']:.1f} ({r['dataset']}, {r['attack']}, {r['target']}, "
                 f"{100 * float(r['poison_rate']):g}%, seed {r['seed']})")
 
-    floor = {(r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["seed"]): r["asr"]
-             for r in rows if r["defense"] == "clean_model" and finite(r.get("asr"))}
-    excess = [(r["asr"] - floor[k], r) for r in at10
-              if (k := (r["dataset"], r["attack"], r["target"], float(r["poison_rate"]), r["seed"])) in floor]
+    floor = {(*_cell(r), r["seed"]): r["asr"] for r in rows if r["defense"] == "clean_model" and finite(r.get("asr"))}
+    excess = [(r["asr"] - floor[(*_cell(r), r["seed"])], r) for r in at10 if (*_cell(r), r["seed"]) in floor]
     excess_line = "  clean-model ASR: not run"
     if excess:
         most, r = max(excess, key=lambda t: t[0])

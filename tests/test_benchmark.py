@@ -2,7 +2,9 @@
 
 import csv
 import json
+import runpy
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,19 +176,8 @@ def test_runner_plots_include_the_rate_sweep(tmp_path):
     assert sum(n.endswith("_curves.png") for n in names) == 2 and sum(n.endswith("_loss_drop.png") for n in names) == 2
 
 
-def _load_script(name):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_robustness_matrix_summary_reads_the_rows():
-    matrix = _load_script("robustness_matrix")
+    matrix = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "robustness_matrix.py"))
 
     def row(attack, defense, seed, ca, asr=None, rate=0.1, target="first", label=None, recall=None):
         return dict(dataset="D", attack=attack, defense=defense, seed=seed, poison_rate=rate, target=target,
@@ -199,7 +190,7 @@ def test_robustness_matrix_summary_reads_the_rows():
             row("square", "e2abl", 1, 0.78, 0.30, label="2", recall=0.5),
             row("square", "e2abl", 0, 0.88, 0.60, rate=0.2, label="1", recall=0.9),
             row("square", "clean_model", 1, 0.80, 0.28)]
-    text = matrix.matrix_summary(rows)
+    text = matrix["matrix_summary"](rows)
     assert "at 10% poison: 30.0 (D, square, first, 10%, seed 1)" in text
     assert "over all cells: 60.0 (D, square, first, 20%, seed 0)" in text
     assert "cells with ASR > 5 at 10%: 1 of 2" in text
@@ -208,6 +199,6 @@ def test_robustness_matrix_summary_reads_the_rows():
     assert "above the clean model's ASR: 0 of 1; the largest excess 2.0 (D, square, first, seed 1)" in text
     assert "mean 75.0, min 50.0" in text
     assert "false alarms on clean data (a backdoor label reported): 1 of 2" in text
-    table = matrix.matrix_table(rows)
+    table = matrix["matrix_table"](rows)
     assert "| D | square | first | 10% | 100.0 / 90.0 | 28.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 | 1/2 right |" in table
     assert "| D | none | - | - | - / 85.0±5.0 | - | - / 83.0±3.0 | - / - | 1/2 quiet |" in table

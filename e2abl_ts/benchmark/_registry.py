@@ -75,6 +75,8 @@ DEFENSES = {
     # how often a model that never saw poison maps the trigger to the target (the ASR floor)
     "clean_model": _defense("StandardClassifier"),
 }
+#: defenses that train on the clean training set even in an attacked cell
+CLEAN_TRAINING = {"clean_model"}
 
 TARGETS = ("first", "majority", "minority")
 

@@ -13,7 +13,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ._registry import ATTACKS, DEFENSES, NO_ATTACK, parse_spec, resolve_target
+from ._registry import ATTACKS, CLEAN_TRAINING, DEFENSES, NO_ATTACK, parse_spec, resolve_target
 from ._results import ResultsFile, cell_key
 
 
@@ -204,7 +204,8 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
                                   device=common["device"], verbose=verbose), **params)
         attack, X_fit, y_fit, attack_seconds, attack_set = (
             (None, X_train, y_train, None, None) if poisoned is None else poisoned)
-        if name == "clean_model":
+        fit_on_poison = attack is not None and name not in CLEAN_TRAINING
+        if not fit_on_poison:
             X_fit, y_fit = X_train, y_train
         eval_sets = None
         if plots_dir is not None and name.startswith("e2abl"):
@@ -217,7 +218,7 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         row["ca"] = clean_accuracy(clf, X_test, y_test)
         # ASR: the triggered non-target test rows classified as the target (attack_success_rate)
         row["asr"] = None if attack is None else clean_accuracy(clf, *attack_set)
-        poison_idx = np.array([], dtype=int) if attack is None or name == "clean_model" else attack.poison_indices_
+        poison_idx = attack.poison_indices_ if fit_on_poison else np.array([], dtype=int)
         row["n_poisoned"] = len(poison_idx)
         row["attack_seconds"] = None if attack_seconds is None else round(attack_seconds, 2)
         suspected = getattr(clf, "suspected_poison_mask_", None)
