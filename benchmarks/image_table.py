@@ -44,15 +44,18 @@ def main(argv=None):
     p.add_argument("--target", type=int, default=0)
     p.add_argument("--poison-rate", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=64, help="64 (the estimators' default); 256 or more on a GPU")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--root", default=None, help="folder with the dataset's files (default: where its loader looks)")
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
 
     X_train, y_train, X_test, y_test = load_image_dataset(args.data, n_train=args.n_train, n_test=args.n_test,
-                                                          random_state=args.seed)
+                                                          random_state=args.seed, root=args.root)
     kw = dict(backbone=args.backbone, backbone_kwargs={"width": args.width}, n_epochs=args.epochs,
-              random_state=args.seed)
+              batch_size=args.batch_size, device=args.device, random_state=args.seed)
     base = dict(data=args.data, n_train=len(X_train), n_test=len(X_test), backbone=args.backbone, width=args.width,
-                epochs=args.epochs, seed=args.seed, poison_rate=args.poison_rate, device=device_name())
+                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, poison_rate=args.poison_rate, device=device_name())
     print(f"{args.data}: train {X_train.shape} {X_train.dtype}, test {X_test.shape}; {base['device']}", flush=True)
     rows = []
 
