@@ -55,7 +55,8 @@ def main(argv=None):
     kw = dict(backbone=args.backbone, backbone_kwargs={"width": args.width}, n_epochs=args.epochs,
               batch_size=args.batch_size, device=args.device, random_state=args.seed)
     base = dict(data=args.data, n_train=len(X_train), n_test=len(X_test), backbone=args.backbone, width=args.width,
-                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, poison_rate=args.poison_rate, device=device_name())
+                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, poison_rate=args.poison_rate,
+                device=device_name(args.device))
     print(f"{args.data}: train {X_train.shape} {X_train.dtype}, test {X_test.shape}; {base['device']}", flush=True)
     rows = []
 

@@ -68,8 +68,10 @@ class E2ABLMixin:
             # Series keep the measured "avg".
             pool = "avgmax" if self._data_dim == 2 and min(X.shape[-2:]) >= 16 else "avg"
         with torch.random.fork_rng(devices=[]):  # the second head is redrawn from generator
-            net = DualHeadNetwork(backbone, len(self.classes_), attach, second_head_pool=pool).to(X.device)
+            net = DualHeadNetwork(backbone, len(self.classes_), attach, second_head_pool=pool)
+        # drawn on the CPU like the backbone, then moved: a CPU generator cannot fill CUDA tensors
         reset_parameters(net.second_head, generator)
+        net = net.to(X.device)
         objective = E2ABLObjective(
             X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
             second_head_lr=self.second_head_lr, warmup_lr=self.warmup_lr, isolation_rate=self.isolation_rate,

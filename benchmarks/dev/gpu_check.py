@@ -7,6 +7,7 @@ Prints what it measures (an exception stops it). Run by ``gpu_lease.sh``; its fi
 on an H200 found the second head's CPU-generator bug fixed in ``reset_parameters``.
 """
 import io
+import os
 import pickle
 import time
 
@@ -18,7 +19,6 @@ from e2abl_ts import E2ABLClassifier, StandardClassifier
 from e2abl_ts.image import BadNetsAttack, E2ABLImageClassifier, StandardImageClassifier, load_digits_images
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy
 
-import os
 DEV = os.environ.get("DEV", "cuda")
 TINY = dict(backbone="resnet", backbone_kwargs={"widths": (8, 16, 16)}, n_epochs=4, batch_size=16)
 print("cuda", torch.cuda.is_available(), (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "-"), flush=True)
@@ -32,15 +32,15 @@ t = time.perf_counter()
 clf = E2ABLClassifier(**TINY, device=DEV, random_state=0).fit(X, y)
 print(f"fit on {DEV}", round(time.perf_counter() - t, 2), "s; module on", next(clf.module_.parameters()).device)
 assert np.array_equal(X, X0), "caller's array mutated"
-p_gpu = clf.predict_proba(X)
+p_dev = clf.predict_proba(X)
 restored = pickle.loads(pickle.dumps(clf))
 print("pickled module on", next(restored.module_.parameters()).device)
 restored.set_params(device="cpu")
 p_cpu = restored.predict_proba(X)
-print(f"{DEV} -> CPU pickle: max |dp| =", float(np.abs(p_cpu - p_gpu).max()))
+print(f"{DEV} -> CPU pickle: max |dp| =", float(np.abs(p_cpu - p_dev).max()))
 buf = io.BytesIO(); joblib.dump(clf, buf); buf.seek(0)
 r2 = joblib.load(buf); r2.set_params(device="cpu")
-print("joblib round trip: max |dp| =", float(np.abs(r2.predict_proba(X) - p_gpu).max()))
+print("joblib round trip: max |dp| =", float(np.abs(r2.predict_proba(X) - p_dev).max()))
 print("history keys", sorted(clf.history_[-1]), "backdoor_label_", clf.backdoor_label_)
 
 for name, est in (("E2ABL", E2ABLClassifier), ("Standard", StandardClassifier)):

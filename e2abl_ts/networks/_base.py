@@ -188,23 +188,13 @@ def reset_parameters(module: nn.Module, generator: torch.Generator) -> None:
     PyTorch layers initialise from the global RNG in their constructors; redrawing here makes
     a fit depend on ``random_state`` alone, without seeding anything global.
     """
-    def draw(param, init):
-        # a CPU generator cannot fill a CUDA tensor: draw where the generator lives, then copy,
-        # so a fit starts from the same weights on every device
-        if param.device == generator.device:
-            init(param)
-        else:
-            tmp = torch.empty_like(param, device=generator.device)
-            init(tmp)
-            param.copy_(tmp)
-
     for m in module.modules():
         if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
-            draw(m.weight, lambda t: nn.init.kaiming_uniform_(t, a=math.sqrt(5), generator=generator))
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
             if m.bias is not None:
                 fan_in = m.weight[0].numel()
                 bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-                draw(m.bias, lambda t, b=bound: nn.init.uniform_(t, -b, b, generator=generator))
+                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             m.reset_running_stats()
             nn.init.ones_(m.weight)
