@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._trainer import fast_math, make_optimizer, predict_logits, resolve_device, seed_from
+from ._trainer import LR_SCHEDULES, fast_math, make_optimizer, predict_logits, resolve_device, seed_from
 from ._validation import ChannelScaler, check_labels, check_series, series_lengths
 from .networks import BACKBONES, build_backbone, reset_parameters
 
@@ -26,6 +26,7 @@ COMMON_CONSTRAINTS = {
     "n_epochs": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 2, None, closed="left")],
     "lr": [Interval(Real, 0, None, closed="neither")],
+    "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
     "optimizer": [StrOptions({"sgd", "adam"})],
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -108,22 +109,47 @@ def batches(rows: torch.Tensor, batch_size: int):
         yield rows[s:end]
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def lr_factor(schedule: str, epoch: int, n_epochs: int) -> float:
+    """The multiplier of every learning rate in epoch ``epoch`` (0-based) of ``n_epochs``.
+
+    ``"cosine"`` anneals from 1 in the first epoch towards 0 in the last (Loshchilov & Hutter
+    2017, without restarts), per epoch; ``"constant"`` is 1 throughout.
+    """
+    if schedule == "constant":
+        return 1.0
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * epoch / n_epochs))
+    raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}; got {schedule!r}.")
+
+
 def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective, *, n_epochs: int,
           batch_size: int, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-          verbose: bool = False, desc: str = "training", monitor=None) -> list[dict]:
+          verbose: bool = False, desc: str = "training", monitor=None, lr_schedule: str = "constant") -> list[dict]:
     """Run ``n_epochs`` epochs of ``objective`` on ``(X, y)``, both already on the device.
 
     Returns one record per epoch: the epoch number, the epoch means of the objective's logs,
     what its ``after_epoch`` adds, and what ``monitor(net)`` returns (evaluated in eval mode
     after each epoch, e.g. accuracies on held-out sets; it must not draw random numbers).
+    ``lr_schedule`` scales every group's learning rate, as the objective sets it for the
+    epoch, by :func:`lr_factor`; the unscaled rates are restored at the end.
     """
     history = []
     n = len(X)
     amp = _AMP.get() and X.device.type == "cuda"
     objective.start(net)
     bar = tqdm(range(n_epochs), desc=desc, disable=not verbose, leave=False, unit="epoch")
+    base = [group["lr"] for group in optimizer.param_groups]
     for epoch in bar:
+        for group, lr in zip(optimizer.param_groups, base):
+            group["lr"] = lr  # the objective sees (and may change) the unscaled rates
         objective.before_epoch(epoch, optimizer)
+        base = [group["lr"] for group in optimizer.param_groups]
+        factor = lr_factor(lr_schedule, epoch, n_epochs)
+        for group in optimizer.param_groups:
+            group["lr"] *= factor
         rows = objective.epoch_rows(epoch)
         rows = torch.arange(n) if rows is None else rows.cpu()
         order = rows[torch.randperm(len(rows), generator=generator)].to(X.device)
@@ -146,6 +172,8 @@ def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective
                 record.update(monitor(net))
         history.append(record)
         bar.set_postfix({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in record.items() if k != "epoch"})
+    for group, lr in zip(optimizer.param_groups, base):
+        group["lr"] = lr
     return history
 
 

@@ -253,3 +253,42 @@ def test_history_and_progress_bar_name_the_users_label(toy, capsys):
     assert labels and set(labels) <= set(clf.classes_)  # "c", never its index 2
     err = capsys.readouterr().err
     assert f"backdoor_label={labels[-1]}" in err
+
+
+def test_cosine_schedule_scales_the_rates_the_objective_sets():
+    from e2abl_ts._trainer import Objective, lr_factor, train
+
+    class Recorder(Objective):
+        seen, used = [], []
+
+        def before_epoch(self, epoch, optimizer):
+            self.seen.append(optimizer.param_groups[0]["lr"])  # unscaled, as last set
+            optimizer.param_groups[0]["lr"] = 0.1 if epoch < 2 else 0.02  # a phase change
+
+        def batch_loss(self, net, xb, yb, idx):
+            self.used.append(self.optimizer.param_groups[0]["lr"])
+            return torch.nn.functional.cross_entropy(net(xb), yb), {}
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    objective = Recorder()
+    objective.optimizer = optimizer
+    X, y = torch.randn(8, 1, 6), torch.arange(8) % 2
+    train(net, X, y, objective, n_epochs=4, batch_size=8, optimizer=optimizer,
+          generator=torch.Generator().manual_seed(0), lr_schedule="cosine")
+    assert objective.seen == [0.5, 0.1, 0.1, 0.02]
+    expected = [r * lr_factor("cosine", e, 4) for e, r in enumerate([0.1, 0.1, 0.02, 0.02])]
+    assert objective.used == pytest.approx(expected)
+    assert expected[0] == 0.1 and expected[-1] < 0.02 * 0.2
+    assert optimizer.param_groups[0]["lr"] == 0.02  # the unscaled rate is left behind
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        lr_factor("step", 0, 4)
+
+
+def test_lr_schedule_is_a_parameter_of_every_estimator(toy):
+    X, y = toy
+    a = StandardClassifier(**TINY, random_state=0).fit(X, y).predict_proba(X)
+    b = StandardClassifier(**TINY, lr_schedule="cosine", random_state=0).fit(X, y).predict_proba(X)
+    assert not np.allclose(a, b)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        E2ABLClassifier(**TINY, lr_schedule="linear").fit(X, y)

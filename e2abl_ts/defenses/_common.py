@@ -61,7 +61,7 @@ def run_phase(estimator, net, X, y, objective, n_epochs, generator, lr, phase: s
         group["lr"] = lr
     history = train(net, X, y, objective, n_epochs=n_epochs, batch_size=estimator.batch_size, optimizer=optimizer,
                     generator=generator, verbose=estimator.verbose, desc=f"{type(estimator).__name__}: {phase}",
-                    monitor=getattr(estimator, "_monitor", None))
+                    monitor=getattr(estimator, "_monitor", None), lr_schedule=estimator.lr_schedule)
     for record in history:
         record["phase"] = phase
         record["epoch"] += first_epoch

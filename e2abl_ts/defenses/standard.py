@@ -29,7 +29,7 @@ class StandardMixin:
         self.history_ = train(backbone, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                               optimizer=self._optimizer(objective.param_groups(backbone)), generator=generator,
                               verbose=self.verbose, desc=type(self).__name__,
-                              monitor=self._monitor)
+                              monitor=self._monitor, lr_schedule=self.lr_schedule)
         return backbone
 
 
@@ -41,13 +41,14 @@ class StandardClassifier(StandardMixin, SeriesInput, BaseDeepClassifier):
     """
 
     def __init__(self, backbone="resnet34", *, n_epochs=60, backbone_kwargs=None, batch_size=64, lr=0.01,
-                 optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto", random_state=None,
+                 lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto", random_state=None,
                  verbose=False):
         self.backbone = backbone
         self.n_epochs = n_epochs
         self.backbone_kwargs = backbone_kwargs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
         self.momentum = momentum
         self.weight_decay = weight_decay
