@@ -259,7 +259,8 @@ def test_cosine_schedule_scales_the_rates_the_objective_sets():
     from e2abl_ts._trainer import Objective, lr_factor, train
 
     class Recorder(Objective):
-        seen, used = [], []
+        def __init__(self, optimizer):
+            self.optimizer, self.seen, self.used = optimizer, [], []
 
         def before_epoch(self, epoch, optimizer):
             self.seen.append(optimizer.param_groups[0]["lr"])  # unscaled, as last set
@@ -271,8 +272,7 @@ def test_cosine_schedule_scales_the_rates_the_objective_sets():
 
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
-    objective = Recorder()
-    objective.optimizer = optimizer
+    objective = Recorder(optimizer)
     X, y = torch.randn(8, 1, 6), torch.arange(8) % 2
     train(net, X, y, objective, n_epochs=4, batch_size=8, optimizer=optimizer,
           generator=torch.Generator().manual_seed(0), lr_schedule="cosine")

@@ -10,7 +10,6 @@ the number of epochs with a leak. On a 2-core CPU a ResNet-34 fit on UWave takes
 """
 
 import argparse
-import ast
 import time
 import warnings
 
@@ -19,6 +18,7 @@ import numpy as np
 import e2abl_ts._e2abl as e2abl_module
 from e2abl_ts import E2ABLClassifier
 from e2abl_ts.attacks import StaticTriggerAttack, TimeTrojanFGSMAttack
+from e2abl_ts.benchmark._registry import DEFENSES, parse_spec
 from e2abl_ts.datasets import load_dataset
 
 
@@ -32,8 +32,7 @@ def main(argv=None):
     p.add_argument("--param", action="append", default=[], help="an E2ABLClassifier parameter, name=value")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
-    params = {k: ast.literal_eval(v) if v[:1] in "0123456789-[({'\"" or v in ("True", "False", "None") else v
-              for k, v in (item.split("=", 1) for item in args.param)}
+    _, params = parse_spec("e2abl:" + ",".join(args.param), DEFENSES, "defense")  # as the runner reads specs
     X_train, y_train, X_test, y_test = load_dataset(args.data, random_state=0)
     target = np.unique(y_train)[0]
     if args.attack == "tt-fgsm":
@@ -44,8 +43,10 @@ def main(argv=None):
     poisoned = np.zeros(len(y_p), bool)
     poisoned[attack.poison_indices_] = True
     others = np.flatnonzero(y_test != target)
-    X_others = [X_test[i] for i in others] if isinstance(X_test, list) else X_test[others]  # aeon's unequal-length lists
-    eval_sets = {"clean": (X_test, y_test), "asr": (attack.apply_trigger(X_others), np.full(len(others), target))}
+    # aeon's unequal-length datasets come as lists
+    X_others = [X_test[i] for i in others] if isinstance(X_test, list) else X_test[others]
+    triggered = attack.apply_trigger(X_others)
+    eval_sets = {"clean": (X_test, y_test), "asr": (triggered, np.full(len(others), target))}
 
     leak = []
     after_epoch = e2abl_module.E2ABLObjective.after_epoch
@@ -64,8 +65,12 @@ def main(argv=None):
     finally:
         e2abl_module.E2ABLObjective.after_epoch = after_epoch
     print(f"{args.attack} {args.backbone} {args.epochs} epochs, seed {args.seed}, {params}: {time.time() - t0:.0f} s")
-    print(" ".join(f"{i + 1}:{100 * r['acc_clean']:.0f}/{100 * r['acc_asr']:.0f}" + ("" if leak[i] is None else f"L{leak[i]}")
-                   for i, r in enumerate(clf.history_) if (i + 1) % 5 == 0 or i < 2))
+    cells = []
+    for i, r in enumerate(clf.history_):
+        if (i + 1) % 5 == 0 or i < 2:
+            cells.append(f"{i + 1}:{100 * r['acc_clean']:.0f}/{100 * r['acc_asr']:.0f}"
+                         + ("" if leak[i] is None else f"L{leak[i]}"))
+    print(" ".join(cells))
     print(f"CA {100 * clf.history_[-1]['acc_clean']:.1f}  ASR {100 * clf.history_[-1]['acc_asr']:.1f}  "
           f"isolation recall {clf.suspected_poison_mask_[poisoned].mean():.2f}  "
           f"epochs with a leak {sum(1 for v in leak if v)}  largest leak {max((v or 0) for v in leak)}")

@@ -59,7 +59,8 @@ class ABLClassifier(SeriesInput, BaseDeepClassifier):
 
     Parameters
     ----------
-    backbone, backbone_kwargs, batch_size, lr, lr_schedule, optimizer, momentum, weight_decay, device, random_state, verbose
+    backbone, backbone_kwargs, batch_size, lr, lr_schedule, optimizer, momentum, weight_decay, device, random_state,
+    verbose
         As in :class:`e2abl_ts.E2ABLClassifier`.
     n_epochs : int, default=100
         All three phases together.
@@ -92,8 +93,8 @@ class ABLClassifier(SeriesInput, BaseDeepClassifier):
 
     def __init__(self, backbone="resnet34", *, n_epochs=100, isolation_rate=0.01, isolation_epochs=20,
                  unlearning_epochs=20, lga_gamma=0.5, unlearning_lr=1e-4, backbone_kwargs=None, batch_size=64,
-                 lr=0.01, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto", random_state=None,
-                 verbose=False):
+                 lr=0.01, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
+                 random_state=None, verbose=False):
         self.backbone = backbone
         self.n_epochs = n_epochs
         self.isolation_rate = isolation_rate

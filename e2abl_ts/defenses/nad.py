@@ -54,7 +54,8 @@ class NADClassifier(SeriesInput, BaseDeepClassifier):
 
     Parameters
     ----------
-    backbone, backbone_kwargs, batch_size, lr, lr_schedule, optimizer, momentum, weight_decay, device, random_state, verbose
+    backbone, backbone_kwargs, batch_size, lr, lr_schedule, optimizer, momentum, weight_decay, device, random_state,
+    verbose
         As in :class:`e2abl_ts.E2ABLClassifier`.
     clean_subset : float in (0, 1) or array-like of int, default=0.05
         The samples the defender vouches are clean: row indices into the training set, or a
@@ -81,8 +82,8 @@ class NADClassifier(SeriesInput, BaseDeepClassifier):
 
     def __init__(self, backbone="resnet34", *, clean_subset=0.05, n_epochs=60, teacher_epochs=10,
                  distillation_epochs=20, betas=(500.0, 1000.0, 1000.0), finetune_lr=0.01, backbone_kwargs=None,
-                 batch_size=64, lr=0.01, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
-                 random_state=None, verbose=False):
+                 batch_size=64, lr=0.01, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                 device="auto", random_state=None, verbose=False):
         self.backbone = backbone
         self.clean_subset = clean_subset
         self.n_epochs = n_epochs

@@ -41,8 +41,8 @@ class StandardClassifier(StandardMixin, SeriesInput, BaseDeepClassifier):
     """
 
     def __init__(self, backbone="resnet34", *, n_epochs=60, backbone_kwargs=None, batch_size=64, lr=0.01,
-                 lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto", random_state=None,
-                 verbose=False):
+                 lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
+                 random_state=None, verbose=False):
         self.backbone = backbone
         self.n_epochs = n_epochs
         self.backbone_kwargs = backbone_kwargs
