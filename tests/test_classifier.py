@@ -292,3 +292,35 @@ def test_lr_schedule_is_a_parameter_of_every_estimator(toy):
     assert not np.allclose(a, b)
     with pytest.raises(ValueError, match="lr_schedule"):
         E2ABLClassifier(**TINY, lr_schedule="linear").fit(X, y)
+
+
+def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    X, y = torch.zeros(3, 1, 8), torch.tensor([0, 0, 1])
+    scores = {}
+    for drop in ("absolute", "cumulative"):
+        objective = E2ABLObjective(X, y, 2, warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                                   isolation_rate=0.4, recovery_rate=0.0, gamma=1.0, drop=drop,
+                                   return_unsuspicious=True, detach_second_head=False, batch_size=8)
+        objective.loss_first = objective.loss_prev = torch.full((3,), 2.0)
+        # row 0 is fitted in the first epoch, row 1 only in the third; row 2 never
+        for losses in ([0.1, 2.0, 2.0], [0.1, 1.0, 2.0], [0.1, 0.1, 2.0]):
+            objective.loss_now = torch.tensor(losses)
+            objective._update_scores()
+        scores[drop] = objective.scores()
+    assert torch.allclose(scores["absolute"], torch.tensor([1.9, 1.9, 0.0]))  # the total drop ties rows 0 and 1
+    assert torch.allclose(scores["cumulative"], torch.tensor([5.7, 2.9, 0.0]))  # summed over the epochs
+
+
+@pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, "held_back"),
+                                                         ("resnet", {"widths": (4, 8, 8)}, False)])
+def test_auto_detach_is_held_back_for_four_stage_series_backbones_only(toy, backbone, kwargs, resolved):
+    X, y = toy
+    X_p, y_p = StaticTriggerAttack("c", poison_rate=0.2, random_state=0).fit_resample(X, y)
+    kw = dict(backbone=backbone, backbone_kwargs=kwargs, n_epochs=5, batch_size=16, random_state=0)
+    proba = {d: E2ABLClassifier(**kw, detach_second_head=d).fit(X_p, y_p).predict_proba(X)
+             for d in ("auto", "held_back", False)}
+    other = False if resolved == "held_back" else "held_back"
+    assert np.array_equal(proba["auto"], proba[resolved])
+    assert not np.allclose(proba["auto"], proba[other])

@@ -192,3 +192,14 @@ def test_auto_pooling_follows_the_image_size(digits, monkeypatch):
     E2ABLImageClassifier(**TINY, n_epochs=3).fit(big, y)
     E2ABLImageClassifier(**TINY, n_epochs=3, second_head_pool="avg").fit(big, y)
     assert seen == ["avg", "avgmax", "avg"]
+
+
+def test_auto_detach_keeps_the_second_heads_gradient_on_images(digits):
+    # "auto" resolves to "held_back" for four-stage series backbones only: on images it cost CA
+    X, y = digits[:2]
+    X_p, y_p = BadNetsAttack(0, 0.1, random_state=0).fit_resample(X[:200], y[:200])
+    kw = dict(backbone="resnet18", backbone_kwargs={"width": 4}, n_epochs=3, random_state=0)
+    proba = {d: E2ABLImageClassifier(**kw, detach_second_head=d).fit(X_p, y_p).predict_proba(X[:50])
+             for d in ("auto", False, "held_back")}
+    assert np.array_equal(proba["auto"], proba[False])
+    assert not np.allclose(proba["auto"], proba["held_back"])
