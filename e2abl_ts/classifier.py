@@ -277,8 +277,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="absolute", return_unsuspicious=True, detach_second_head="auto", detector="robust",
                  mislabel_z=2.5, cluster_sep=3.0, no_evidence="hold_back", second_head_pool="auto",
-                 backbone_kwargs=None, batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4,
-                 device="auto", random_state=None, verbose=False):
+                 backbone_kwargs=None, batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9,
+                 weight_decay=5e-4, device="auto", random_state=None, verbose=False):
         self.backbone = backbone
         self.isolation_rate = isolation_rate
         self.recovery_rate = recovery_rate
