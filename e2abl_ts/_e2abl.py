@@ -74,7 +74,6 @@ class E2ABLObjective(Objective):
         self.loss_first = None
         self.loss_prev = None
         self.score = torch.zeros(n, device=dev)
-        self.area = torch.zeros(n, device=dev)  # drop="cumulative": the drops since the start, summed
         self.suspected = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_rows = torch.ones(n, dtype=torch.bool, device=dev)
         self.second_rows = self.suspected
@@ -173,18 +172,16 @@ class E2ABLObjective(Objective):
     # --- E2ABL's detection and recovery ---------------------------------------------------
     def _update_scores(self):
         now = self.loss_now.clone()
-        # Eq. 5: weighted sum of per-epoch loss reductions (gamma = 1: total drop since start)
-        self.score = self.gamma * self.score + (self.loss_prev - now)
-        # the other reading of Eq. 5: a weighted sum over epochs of each epoch's *total* reduction
-        # (its drop since the start), which keeps rewarding rows learned early
-        self.area = self.gamma * self.area + (self.loss_first - now)
+        # Eq. 5: weighted sum of per-epoch loss reductions (gamma = 1: total drop since start);
+        # drop="cumulative" reads it as a weighted sum of each epoch's *total* reduction (its
+        # drop since the start), which keeps rewarding rows learned early
+        reduction = (self.loss_first if self.drop == "cumulative" else self.loss_prev) - now
+        self.score = self.gamma * self.score + reduction
         self.loss_prev = now
 
     def scores(self) -> torch.Tensor:
         """Each row's suspicion: the loss drop (relative to its initial loss if ``drop='relative'``;
         summed over the epochs if ``drop='cumulative'``)."""
-        if self.drop == "cumulative":
-            return self.area
         if self.drop == "relative":
             return self.score / self.loss_first.clamp(min=1e-6)
         return self.score

@@ -172,9 +172,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         the first class, seeds 0-2, CPU, ASR / CA mean over seeds, False -> "held_back": UWave
         square 7.8 / 58.6 -> 7.7 / 64.5, UWave TT-FGSM 19.8 / 62.8 -> 8.3 / 61.3, ECG5000 square
         74.7 / 83.1 -> 68.8 / 88.2, ECG5000 TT-FGSM 57.0 / 88.7 -> 65.1 / 90.4: the same mean ASR
-        over the four (37.3 -> 37.5) at 2.8 points more CA. With the three-stage ``resnet`` (CPU robustness matrix,
-        3 seeds on JapaneseVowels, GunPoint and BasicMotions) mean ASR 23.0 -> 20.7 but the CA
-        gap -1.4 -> -2.1, and on images (Fashion-MNIST, 3,000 images, ``resnet18`` at width 16,
+        over the four (37.3 -> 37.5) at 2.8 points more CA. With the three-stage ``resnet`` (CPU
+        robustness matrix, 3 seeds on JapaneseVowels, GunPoint and BasicMotions) mean ASR 23.0 ->
+        20.7 but the CA gap -1.4 -> -2.1, and on images (Fashion-MNIST, 3,000 images, ``resnet18`` at width 16,
         BadNets) the same ASR (0.0) at 4 points less CA: both keep False.
     detector : {"robust", "paper"}, default="robust"
         ``"paper"`` is Algorithm 1 as written: D_b is the ``isolation_rate`` of largest loss
