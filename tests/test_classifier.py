@@ -313,6 +313,17 @@ def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
     assert torch.allclose(scores["cumulative"], torch.tensor([5.7, 2.9, 0.0]))  # summed over the epochs
 
 
+@pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, 2),
+                                                         ("resnet", {"widths": (4, 8, 8)}, 1)])
+def test_auto_attach_is_the_papers_stage_2_for_four_stage_series_backbones_only(toy, backbone, kwargs, resolved):
+    X, y = toy
+    X_p, y_p = StaticTriggerAttack("c", poison_rate=0.2, random_state=0).fit_resample(X, y)
+    kw = dict(backbone=backbone, backbone_kwargs=kwargs, n_epochs=5, batch_size=16, random_state=0)
+    proba = {a: E2ABLClassifier(**kw, attach_stage=a).fit(X_p, y_p).predict_proba(X) for a in ("auto", 1, 2)}
+    assert np.array_equal(proba["auto"], proba[resolved])
+    assert not np.allclose(proba["auto"], proba[3 - resolved])
+
+
 @pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, "held_back"),
                                                          ("resnet", {"widths": (4, 8, 8)}, False)])
 def test_auto_detach_is_held_back_for_four_stage_series_backbones_only(toy, backbone, kwargs, resolved):
