@@ -3,15 +3,8 @@
 # choices that beat the default in gpu_lease_resnet34_sweep.sh (cosine schedule; the second head's
 # gradient kept for held-back rows), ResNet-34, 60 epochs, seeds 0-2, on the cells where they differ.
 set -u
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-S=$(date +%s); DL=${DL:-110}; DEVICE=${DEVICE:-cuda}; EP=${EP:-60}; BB=${BB:-resnet34}
-left() { echo $(( DL - ($(date +%s) - S) )); }
-W=/tmp/w2; mkdir -p $W
-if ls .whl/*.whl >/dev/null 2>&1; then
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || echo "wheel install failed"
-fi
-export PYTHONPATH=/tmp/site:$PWD
-D=${D:-.gpu/data}; U=$D/UWaveGestureLibrary.npz; E=$D/ECG5000_TRAIN.npz
+DL=${DL:-110}; W=/tmp/w2; mkdir -p $W
+. benchmarks/dev/lease_env.sh
 V="e2abl:attach_stage=2,lr_schedule=cosine e2abl:attach_stage=2,detach_second_head=False"
 B="-m e2abl_ts bench --backbone $BB --epochs $EP --device $DEVICE --quiet --defenses $V"
 for s in ${SEEDS:-0 1 2}; do

@@ -5,15 +5,8 @@
 # class) and on clean data. Five processes per seed, one thread each, until DL seconds.
 # Reads .gpu/data/*.npz and .whl/ as gpu_lease.sh does; rows go to $OUT.
 set -u
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-S=$(date +%s); DL=${DL:-430}; DEVICE=${DEVICE:-cuda}; EP=${EP:-60}; BB=${BB:-resnet34}
-left() { echo $(( DL - ($(date +%s) - S) )); }
-W=/tmp/w; mkdir -p $W
-if ls .whl/*.whl >/dev/null 2>&1; then
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || echo "wheel install failed"
-fi
-export PYTHONPATH=/tmp/site:$PWD
-D=${D:-.gpu/data}; U=$D/UWaveGestureLibrary.npz; E=$D/ECG5000_TRAIN.npz
+DL=${DL:-430}; W=/tmp/w; mkdir -p $W
+. benchmarks/dev/lease_env.sh
 V="e2abl e2abl:recovery_rate=0.05 e2abl:detach_second_head=False e2abl:attach_stage=2 e2abl:drop=relative
    e2abl:lr_schedule=cosine e2abl:recovery_rate=0.1 e2abl:drop=cumulative e2abl:warmup_epochs=5 e2abl:detector=paper"
 B="-m e2abl_ts bench --backbone $BB --epochs $EP --device $DEVICE --quiet"
