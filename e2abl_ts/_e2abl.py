@@ -46,7 +46,7 @@ class E2ABLObjective(Objective):
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
-                 no_evidence: str = "hold_back", classes=None):
+                 no_evidence: str = "hold_back", release_rank: float = 1.0, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -64,6 +64,7 @@ class E2ABLObjective(Objective):
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
         self.no_evidence = no_evidence
+        self.release_rank = release_rank
         # robust detector, no attack evident at the end of the warm start and
         # no_evidence="train_all": the main head trains on every row from then on
         self.train_all = False
@@ -253,6 +254,7 @@ class E2ABLObjective(Objective):
 
     @torch.no_grad()
     def _split(self, net: DualHeadNetwork):
+        was_suspected = self.suspected.clone()
         order = torch.argsort(self.scores(), descending=True)
         suspects = order[: self.n_isolate]
         self.targets = self.y.clone()
@@ -278,6 +280,15 @@ class E2ABLObjective(Objective):
             # that wanders mid-training lets the poison back into the main head's training)
             y_b, self.evident = self.locked_label, True
         self.backdoor_label = y_b
+        if self.release_rank > 1 and self.evident:
+            # hysteresis: a suspect of the backdoor label leaves D_b only once its score falls out
+            # of the top release_rank x n_isolate. Once the second head fits every row of y_b their
+            # scores are close, and without it one poisoned row at a time trades places with a
+            # clean one and trains the main head (traced: UWave square, ResNet-34, seed 2).
+            rank = torch.empty_like(order)
+            rank[order] = torch.arange(len(order), device=order.device)
+            self.suspected |= was_suspected & (self.y == y_b) & (rank < int(self.release_rank * self.n_isolate))
+            self.main_rows = ~self.suspected
         candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
         candidates = candidates[self.y[candidates] == y_b]
         if len(candidates):

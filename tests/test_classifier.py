@@ -197,6 +197,7 @@ def test_pipelines_grid_search_and_cross_validation(toy):
         ({"warmup_epochs": 4}, None, None, "warmup_epochs must be smaller than n_epochs"),
         ({"backbone": "vgg"}, None, None, "backbone"),
         ({"attach_stage": 9}, None, None, "attach_stage must be between 1 and"),
+        ({"release_rank": 0.5}, None, None, "'release_rank' parameter of E2ABLClassifier must be a float in"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
@@ -311,6 +312,42 @@ def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
         scores[drop] = objective.scores()
     assert torch.allclose(scores["absolute"], torch.tensor([1.9, 1.9, 0.0]))  # the total drop ties rows 0 and 1
     assert torch.allclose(scores["cumulative"], torch.tensor([5.7, 2.9, 0.0]))  # summed over the epochs
+
+
+class _FixedHeads(torch.nn.Module):
+    """Stands in for a dual-head network: the second head predicts class 1, the main head class 0."""
+
+    def second(self, xb):
+        return torch.tensor([[0.0, 1.0]]).repeat(len(xb), 1)
+
+    def forward(self, xb):
+        return torch.tensor([[1.0, 0.0]]).repeat(len(xb), 1), None
+
+
+@pytest.mark.parametrize("release_rank, kept", [(1.0, []), (2.0, [0, 1])])
+def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(release_rank, kept):
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    objective = E2ABLObjective(X, y, 2, warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                               isolation_rate=0.2, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
+                               release_rank=release_rank)
+    net = _FixedHeads()
+
+    def split(top):  # the rows in ``top`` get the highest scores, in that order
+        objective.score = torch.zeros(10)
+        objective.score[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
+        objective._split(net)
+        return sorted(torch.nonzero(objective.suspected).flatten().tolist())
+
+    assert split([0, 1]) == [0, 1]
+    assert objective.backdoor_label == 1
+    # rows 0 and 1 fall to ranks 2 and 3: inside 2 x n_isolate = 4, outside 1 x n_isolate = 2
+    assert split([2, 3, 0, 1]) == sorted([2, 3, *kept])
+    assert not objective.main_rows[kept].any() and objective.main_rows[4:].all()
+    # ranks 4 and 5: out for every release_rank here; rows 2 and 3 (ranks 2, 3) stay when kept
+    assert split([4, 5, 2, 3, 0, 1]) == sorted([4, 5] + ([2, 3] if kept else []))
 
 
 @pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, 2),
