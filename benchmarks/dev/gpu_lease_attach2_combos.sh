@@ -2,11 +2,9 @@
 # Developer tool, session 9's second (short) GPU call: attach_stage=2 combined with the two other
 # choices that beat the default in gpu_lease_resnet34_sweep.sh (cosine schedule; the second head's
 # gradient kept for held-back rows), ResNet-34, 60 epochs, seeds 0-2, on the cells where they differ.
-set -u
-DL=${DL:-110}; W=/tmp/w2; mkdir -p $W
-. benchmarks/dev/lease_env.sh
+. benchmarks/dev/lease_env.sh 110 /tmp/w2
 V="e2abl:attach_stage=2,lr_schedule=cosine e2abl:attach_stage=2,detach_second_head=False"
-B="-m e2abl_ts bench --backbone $BB --epochs $EP --device $DEVICE --quiet --defenses $V"
+B="$BENCH --defenses $V"
 for s in ${SEEDS:-0 1 2}; do
 timeout $(left) python3 $B --datasets $U --attacks square --seeds $s --out $W/us$s.jsonl > /dev/null 2>&1 &
 timeout $(left) python3 $B --datasets $U --attacks sine --seeds $s --out $W/ui$s.jsonl > /dev/null 2>&1 &

@@ -4,11 +4,9 @@
 # gpu_lease_resnet34_sweep.sh (whose no_defense / clean_model rows serve as the baselines: the
 # same seeds poison the same rows), E2ABL at release_rank 1 (the default), 1.5 and 2.
 # About 72 fits; the session-9 sweep ran 318 in 12 minutes of one H100.
-set -u
-DL=${DL:-300}; W=/tmp/w3; mkdir -p $W
-. benchmarks/dev/lease_env.sh
+. benchmarks/dev/lease_env.sh 300 /tmp/w3
 V="e2abl e2abl:release_rank=1.5 e2abl:release_rank=2"
-B="-m e2abl_ts bench --backbone $BB --epochs $EP --device $DEVICE --quiet --defenses $V"
+B="$BENCH --defenses $V"
 for s in ${SEEDS:-0 1 2}; do
 timeout $(left) python3 $B --datasets $U --attacks square sine --seeds $s --out $W/u_s$s.jsonl > /dev/null 2>&1 &
 timeout $(left) python3 $B --datasets $U --attacks burst none --seeds $s --out $W/ub_s$s.jsonl > /dev/null 2>&1 &

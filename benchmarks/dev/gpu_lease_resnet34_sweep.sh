@@ -4,12 +4,10 @@
 # burst on the first class; ECG5000 square / burst on the first (= majority) and the minority
 # class) and on clean data. Five processes per seed, one thread each, until DL seconds.
 # Reads .gpu/data/*.npz and .whl/ as gpu_lease.sh does; rows go to $OUT.
-set -u
-DL=${DL:-430}; W=/tmp/w; mkdir -p $W
-. benchmarks/dev/lease_env.sh
+. benchmarks/dev/lease_env.sh 430 /tmp/w
 V="e2abl e2abl:recovery_rate=0.05 e2abl:detach_second_head=False e2abl:attach_stage=2 e2abl:drop=relative
    e2abl:lr_schedule=cosine e2abl:recovery_rate=0.1 e2abl:drop=cumulative e2abl:warmup_epochs=5 e2abl:detector=paper"
-B="-m e2abl_ts bench --backbone $BB --epochs $EP --device $DEVICE --quiet"
+B=$BENCH
 for s in ${SEEDS:-0 1 2}; do
 timeout $(left) python3 $B --datasets $U --attacks square burst --target first --defenses no_defense clean_model $V --seeds $s --out $W/u_first_s$s.jsonl > $W/u_first_s$s.log 2>&1 &
 timeout $(left) python3 $B --datasets $U --attacks sine --target first --defenses no_defense clean_model $V --seeds $s --out $W/u_sine_s$s.jsonl > $W/u_sine_s$s.log 2>&1 &
