@@ -266,7 +266,6 @@ class E2ABLObjective(Objective):
             return
         self.suspected[suspects] = True
         self.suspected |= self.sticky
-        self.main_rows = ~self.suspected
         with eval_mode(net):
             second_pred = predict_logits(net.second, self.X[suspects], max(self.batch_size, 256)).argmax(dim=1)
         # the backdoor label: the second head's predominant prediction on the suspects. Taken
@@ -285,10 +284,10 @@ class E2ABLObjective(Objective):
             # of the top release_rank x n_isolate. Once the second head fits every row of y_b their
             # scores are close, and without it one poisoned row at a time trades places with a
             # clean one and trains the main head (traced: UWave square, ResNet-34, seed 2).
-            rank = torch.empty_like(order)
-            rank[order] = torch.arange(len(order), device=order.device)
-            self.suspected |= was_suspected & (self.y == y_b) & (rank < int(self.release_rank * self.n_isolate))
-            self.main_rows = ~self.suspected
+            near_top = torch.zeros_like(self.suspected)
+            near_top[order[: int(self.release_rank * self.n_isolate)]] = True
+            self.suspected |= was_suspected & (self.y == y_b) & near_top
+        self.main_rows = ~self.suspected
         candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
         candidates = candidates[self.y[candidates] == y_b]
         if len(candidates):

@@ -156,8 +156,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         60 epochs, 10% poison, seeds 0-2, on one H100 (ASR / CA, stage 1 -> stage 2): ECG5000
         square on the first class 82.8 / 81.1 -> 2.7 / 91.8, burst 62.4 / 82.0 -> 62.9 / 87.3;
         UWave square 3.2 / 60.7 -> 11.4 / 63.6, sine 8.3 / 61.8 -> 15.6 / 59.7, burst
-        5.5 / 63.0 -> 4.9 / 59.1; mean ASR 32.4 -> 19.5, mean CA gap to a clean model -9.4 ->
-        -7.0. (Stage 1 was the default before, chosen on one seed per cell.)
+        5.5 / 63.0 -> 4.9 / 59.1; mean ASR 32.4 -> 19.5, mean CA gap to a clean model -9.5 ->
+        -6.9. (Stage 1 was the default before, chosen on one seed per cell.)
     gamma : float, default=1.0
         Weight of past loss drops in the score (Eq. 5); 1 gives the total drop since the start.
     drop : {"absolute", "relative", "cumulative"}, default="absolute"

@@ -295,15 +295,19 @@ def test_lr_schedule_is_a_parameter_of_every_estimator(toy):
         E2ABLClassifier(**TINY, lr_schedule="linear").fit(X, y)
 
 
-def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
+def _objective(X, y, **kw):
     from e2abl_ts._e2abl import E2ABLObjective
 
+    defaults = dict(warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01, recovery_rate=0.0, gamma=1.0,
+                    return_unsuspicious=True, detach_second_head=False, batch_size=8)
+    return E2ABLObjective(X, y, 2, **{**defaults, **kw})
+
+
+def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
     X, y = torch.zeros(3, 1, 8), torch.tensor([0, 0, 1])
     scores = {}
     for drop in ("absolute", "cumulative"):
-        objective = E2ABLObjective(X, y, 2, warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
-                                   isolation_rate=0.4, recovery_rate=0.0, gamma=1.0, drop=drop,
-                                   return_unsuspicious=True, detach_second_head=False, batch_size=8)
+        objective = _objective(X, y, isolation_rate=0.4, drop=drop)
         objective.loss_first = objective.loss_prev = torch.full((3,), 2.0)
         # row 0 is fitted in the first epoch, row 1 only in the third; row 2 never
         for losses in ([0.1, 2.0, 2.0], [0.1, 1.0, 2.0], [0.1, 0.1, 2.0]):
@@ -326,13 +330,8 @@ class _FixedHeads(torch.nn.Module):
 
 @pytest.mark.parametrize("release_rank, kept", [(1.0, []), (2.0, [0, 1])])
 def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(release_rank, kept):
-    from e2abl_ts._e2abl import E2ABLObjective
-
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
-    objective = E2ABLObjective(X, y, 2, warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
-                               isolation_rate=0.2, recovery_rate=0.0, gamma=1.0, drop="absolute",
-                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               release_rank=release_rank)
+    objective = _objective(X, y, isolation_rate=0.2, drop="absolute", release_rank=release_rank)
     net = _FixedHeads()
 
     def split(top):  # the rows in ``top`` get the highest scores, in that order
@@ -350,25 +349,17 @@ def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(r
     assert split([4, 5, 2, 3, 0, 1]) == sorted([4, 5] + ([2, 3] if kept else []))
 
 
-@pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, 2),
-                                                         ("resnet", {"widths": (4, 8, 8)}, 1)])
-def test_auto_attach_is_the_papers_stage_2_for_four_stage_series_backbones_only(toy, backbone, kwargs, resolved):
+# "auto" resolves to the paper's stage 2 and to "held_back" for the four-stage series backbones only
+@pytest.mark.parametrize("param, backbone, kwargs, resolved, other", [
+    ("attach_stage", "resnet18", {"width": 4}, 2, 1),
+    ("attach_stage", "resnet", {"widths": (4, 8, 8)}, 1, 2),
+    ("detach_second_head", "resnet18", {"width": 4}, "held_back", False),
+    ("detach_second_head", "resnet", {"widths": (4, 8, 8)}, False, "held_back"),
+])
+def test_auto_choices_follow_the_backbone(toy, param, backbone, kwargs, resolved, other):
     X, y = toy
     X_p, y_p = StaticTriggerAttack("c", poison_rate=0.2, random_state=0).fit_resample(X, y)
     kw = dict(backbone=backbone, backbone_kwargs=kwargs, n_epochs=5, batch_size=16, random_state=0)
-    proba = {a: E2ABLClassifier(**kw, attach_stage=a).fit(X_p, y_p).predict_proba(X) for a in ("auto", 1, 2)}
-    assert np.array_equal(proba["auto"], proba[resolved])
-    assert not np.allclose(proba["auto"], proba[3 - resolved])
-
-
-@pytest.mark.parametrize("backbone, kwargs, resolved", [("resnet18", {"width": 4}, "held_back"),
-                                                         ("resnet", {"widths": (4, 8, 8)}, False)])
-def test_auto_detach_is_held_back_for_four_stage_series_backbones_only(toy, backbone, kwargs, resolved):
-    X, y = toy
-    X_p, y_p = StaticTriggerAttack("c", poison_rate=0.2, random_state=0).fit_resample(X, y)
-    kw = dict(backbone=backbone, backbone_kwargs=kwargs, n_epochs=5, batch_size=16, random_state=0)
-    proba = {d: E2ABLClassifier(**kw, detach_second_head=d).fit(X_p, y_p).predict_proba(X)
-             for d in ("auto", "held_back", False)}
-    other = False if resolved == "held_back" else "held_back"
+    proba = {v: E2ABLClassifier(**kw, **{param: v}).fit(X_p, y_p).predict_proba(X) for v in ("auto", resolved, other)}
     assert np.array_equal(proba["auto"], proba[resolved])
     assert not np.allclose(proba["auto"], proba[other])

@@ -194,22 +194,13 @@ def test_auto_pooling_follows_the_image_size(digits, monkeypatch):
     assert seen == ["avg", "avgmax", "avg"]
 
 
-def test_auto_detach_keeps_the_second_heads_gradient_on_images(digits):
-    # "auto" resolves to "held_back" for four-stage series backbones only: on images it cost CA
+# "auto" keeps the second head's gradient and stage 1 on images (held_back / stage 2: series only)
+@pytest.mark.parametrize("param, resolved, other", [("detach_second_head", False, "held_back"), ("attach_stage", 1, 2)])
+def test_auto_choices_on_images(digits, param, resolved, other):
     X, y = digits[:2]
     X_p, y_p = BadNetsAttack(0, 0.1, random_state=0).fit_resample(X[:200], y[:200])
     kw = dict(backbone="resnet18", backbone_kwargs={"width": 4}, n_epochs=3, random_state=0)
-    proba = {d: E2ABLImageClassifier(**kw, detach_second_head=d).fit(X_p, y_p).predict_proba(X[:50])
-             for d in ("auto", False, "held_back")}
-    assert np.array_equal(proba["auto"], proba[False])
-    assert not np.allclose(proba["auto"], proba["held_back"])
-
-
-def test_auto_attach_is_stage_1_on_images(digits):
-    # "auto" resolves to the paper's stage 2 for four-stage series backbones only
-    X, y = digits[:2]
-    X_p, y_p = BadNetsAttack(0, 0.1, random_state=0).fit_resample(X[:200], y[:200])
-    kw = dict(backbone="resnet18", backbone_kwargs={"width": 4}, n_epochs=3, random_state=0)
-    proba = {a: E2ABLImageClassifier(**kw, attach_stage=a).fit(X_p, y_p).predict_proba(X[:50]) for a in ("auto", 1, 2)}
-    assert np.array_equal(proba["auto"], proba[1])
-    assert not np.allclose(proba["auto"], proba[2])
+    proba = {v: E2ABLImageClassifier(**kw, **{param: v}).fit(X_p, y_p).predict_proba(X[:50])
+             for v in ("auto", resolved, other)}
+    assert np.array_equal(proba["auto"], proba[resolved])
+    assert not np.allclose(proba["auto"], proba[other])
