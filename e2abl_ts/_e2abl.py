@@ -46,7 +46,8 @@ class E2ABLObjective(Objective):
                  second_head_lr: float, warmup_lr: float, isolation_rate: float, recovery_rate: float,
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
-                 no_evidence: str = "hold_back", release_rank: float = 1.0, classes=None):
+                 no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
+                 classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -64,7 +65,7 @@ class E2ABLObjective(Objective):
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
         self.no_evidence = no_evidence
-        self.release_rank = release_rank
+        self.release_rank, self.release_budget = release_rank, release_budget
         # robust detector, no attack evident at the end of the warm start and
         # no_evidence="train_all": the main head trains on every row from then on
         self.train_all = False
@@ -286,7 +287,15 @@ class E2ABLObjective(Objective):
             # clean one and trains the main head (traced: UWave square, ResNet-34, seed 2).
             near_top = torch.zeros_like(self.suspected)
             near_top[order[: int(self.release_rank * self.n_isolate)]] = True
-            self.suspected |= was_suspected & (self.y == y_b) & near_top
+            kept = was_suspected & (self.y == y_b) & near_top
+            if self.release_budget:
+                # D_b stays within the budget: the kept suspects first, newcomers by rank in the
+                # places they leave (the flagged rows come on top, as without hysteresis)
+                fresh = order[~kept[order]][: max(self.n_isolate - int(kept.sum()), 0)]
+                self.suspected.zero_()
+                self.suspected[fresh] = True
+                self.suspected |= self.sticky
+            self.suspected |= kept
         self.main_rows = ~self.suspected
         candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
         candidates = candidates[self.y[candidates] == y_b]

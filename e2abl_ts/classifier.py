@@ -34,6 +34,7 @@ class E2ABLMixin:
         "cluster_sep": [Interval(Real, 0, None, closed="left")],
         "no_evidence": [StrOptions({"hold_back", "train_all"})],
         "release_rank": [Interval(Real, 1, None, closed="left")],
+        "release_budget": ["boolean"],
         "second_head_pool": [StrOptions({"auto", "avg", "avgmax"})],
     }
 
@@ -88,7 +89,7 @@ class E2ABLMixin:
             return_unsuspicious=self.return_unsuspicious, detach_second_head=detach,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
             cluster_sep=self.cluster_sep, no_evidence=self.no_evidence, release_rank=self.release_rank,
-            classes=self.classes_,
+            release_budget=self.release_budget, classes=self.classes_,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
@@ -234,6 +235,12 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         (30.4 vs 30.2), fixed JapaneseVowels (burst 34.5 -> 0.0, square 10.6 -> 0.0) but broke
         ECG5000's majority class (square 4.8 -> 69.4, clean CA 85.3 -> 73.3): D_b grows to hold
         back much of a class that is 58% of the data. Mean CA gap -7.9 -> -14.1.
+    release_budget : bool, default=False
+        With ``release_rank > 1``: whether D_b stays within the isolation budget. When True the
+        suspects kept by the hysteresis take their places first and newcomers fill only the
+        places left, so membership is stable and D_b does not grow past ``isolation_rate`` of
+        the data (plus the rows the robust detector flags); when False, D_b may grow to
+        ``release_rank * isolation_rate``.
     second_head_pool : {"auto", "avg", "avgmax"}, default="auto"
         How the second head pools its features over time (or space): "avg", or "avgmax"
         (average and maximum side by side, so a trigger confined to a small region is not
@@ -299,8 +306,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     def __init__(self, backbone="resnet34", isolation_rate=0.2, recovery_rate=0.01, *, n_epochs=60,
                  warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="absolute", return_unsuspicious=True, detach_second_head="auto", detector="robust",
-                 mislabel_z=2.5, cluster_sep=3.0, no_evidence="hold_back", release_rank=1.0, second_head_pool="auto",
-                 backbone_kwargs=None, batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9,
+                 mislabel_z=2.5, cluster_sep=3.0, no_evidence="hold_back", release_rank=1.0, release_budget=False,
+                 second_head_pool="auto", backbone_kwargs=None, batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9,
                  weight_decay=5e-4, device="auto", random_state=None, verbose=False):
         self.backbone = backbone
         self.isolation_rate = isolation_rate
@@ -321,6 +328,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         self.cluster_sep = cluster_sep
         self.no_evidence = no_evidence
         self.release_rank = release_rank
+        self.release_budget = release_budget
         self.second_head_pool = second_head_pool
         self.backbone_kwargs = backbone_kwargs
         self.batch_size = batch_size

@@ -349,6 +349,25 @@ def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(r
     assert split([4, 5, 2, 3, 0, 1]) == sorted([4, 5] + ([2, 3] if kept else []))
 
 
+def test_release_budget_keeps_suspects_first_and_fills_only_the_places_left():
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    objective = _objective(X, y, isolation_rate=0.2, drop="absolute", release_rank=2.0, release_budget=True)
+    net = _FixedHeads()
+
+    def split(top):
+        objective.score = torch.zeros(10)
+        objective.score[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
+        objective._split(net)
+        return sorted(torch.nonzero(objective.suspected).flatten().tolist())
+
+    assert split([0, 1]) == [0, 1]
+    # both fall to ranks 2 and 3, inside 2 x n_isolate: they keep their places, no newcomer enters
+    assert split([2, 3, 0, 1]) == [0, 1]
+    # row 0 at rank 3 stays, row 1 at rank 4 leaves; the best newcomer (row 2) takes its place
+    assert split([2, 3, 4, 0, 1]) == [0, 2]
+    assert objective.main_rows.sum() == 8
+
+
 # "auto" resolves to the paper's stage 2 and to "held_back" for the four-stage series backbones only
 @pytest.mark.parametrize("param, backbone, kwargs, resolved, other", [
     ("attach_stage", "resnet18", {"width": 4}, 2, 1),
