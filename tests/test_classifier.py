@@ -197,7 +197,8 @@ def test_pipelines_grid_search_and_cross_validation(toy):
         ({"warmup_epochs": 4}, None, None, "warmup_epochs must be smaller than n_epochs"),
         ({"backbone": "vgg"}, None, None, "backbone"),
         ({"attach_stage": 9}, None, None, "attach_stage must be between 1 and"),
-        ({"release_rank": 0.5}, None, None, "'release_rank' parameter of E2ABLClassifier must be a float in"),
+        ({"release_rank": 0.5}, None, None,
+         "'release_rank' parameter of E2ABLClassifier must be a str among {'auto'} or a float in the range \\[1.0"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
@@ -368,12 +369,15 @@ def test_release_budget_keeps_suspects_first_and_fills_only_the_places_left():
     assert objective.main_rows.sum() == 8
 
 
-# "auto" resolves to the paper's stage 2 and to "held_back" for the four-stage series backbones only
+# "auto" resolves to the paper's stage 2, to "held_back" and to release_rank 1.5 for the four-stage series
+# backbones only
 @pytest.mark.parametrize("param, backbone, kwargs, resolved, other", [
     ("attach_stage", "resnet18", {"width": 4}, 2, 1),
     ("attach_stage", "resnet", {"widths": (4, 8, 8)}, 1, 2),
     ("detach_second_head", "resnet18", {"width": 4}, "held_back", False),
     ("detach_second_head", "resnet", {"widths": (4, 8, 8)}, False, "held_back"),
+    ("release_rank", "resnet18", {"width": 4}, 1.5, 1.0),
+    ("release_rank", "resnet", {"widths": (4, 8, 8)}, 1.0, 1.5),
 ])
 def test_auto_choices_follow_the_backbone(toy, param, backbone, kwargs, resolved, other):
     X, y = toy
