@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -109,8 +110,31 @@ class E2ABLMixin:
         self.backdoor_label_ = self.classes_[objective.backdoor_label] if objective.evident else None
         self.recovered_indices_ = objective.recovered.cpu().numpy()
         self.recovered_labels_ = self.classes_[objective.targets[objective.recovered].cpu().numpy()]
+        if objective.evident:
+            self._warn_if_label_held_back(objective)
         # the second head is dropped: the fitted model is f_s + f_d + h_m
         return net.backbone
+
+
+    def _warn_if_label_held_back(self, objective) -> None:
+        """Warn when the main head ended up with (almost) no rows of the inferred backdoor label.
+
+        On small training sets D_b can hold the whole label (UWave, 120 series: all 27 rows of the
+        poisoned class, 12 poisoned and 15 clean), and the fitted model then never predicts that
+        class (test accuracy 0.00 on it): most of E2ABL's CA cost there.
+        """
+        label = objective.backdoor_label
+        of_label = objective.y == label
+        trained = int((objective.main_rows & (objective.targets == label)).sum())
+        if trained >= max(2, 0.2 * int(of_label.sum())):
+            return
+        warnings.warn(
+            f"E2ABL held back {int((objective.suspected & of_label).sum())} of the {int(of_label.sum())} training "
+            f"rows labelled '{self.classes_[label]}' (the inferred backdoor label) and the main head's last epoch "
+            f"had {trained} rows of that class, so the fitted model may rarely predict it. "
+            "suspected_poison_mask_ shows the rows held back; a larger training set, or a lower isolation_rate "
+            "when the poison rate is known to be small, leaves more of the class to learn from.",
+            UserWarning, stacklevel=4)
 
 
 class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
@@ -296,7 +320,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     poison_scores_ : ndarray of shape (n_cases,)
         Each training sample's final loss-drop score (higher = more suspicious).
     suspected_poison_mask_ : ndarray of bool, shape (n_cases,)
-        D_b at the end of training.
+        D_b at the end of training. When it holds all but a few rows of the inferred backdoor
+        label (fewer than 20% of them, or fewer than two, left to the main head), ``fit`` warns
+        that the fitted model may rarely predict that class: on small training sets the
+        isolation budget can cover the whole class (UWave, 120 series: all 27 rows of the
+        poisoned class held back, test accuracy 0.00 on it).
     mislabel_mask_ : ndarray of bool, shape (n_cases,)
         The rows of D_b isolated for good because they look mislabelled (``detector="robust"``;
         all False with ``"paper"``): the strongest suspects, whatever their loss-drop score.

@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -367,6 +368,25 @@ def test_release_budget_keeps_suspects_first_and_fills_only_the_places_left():
     # row 0 at rank 3 stays, row 1 at rank 4 leaves; the best newcomer (row 2) takes its place
     assert split([2, 3, 4, 0, 1]) == [0, 2]
     assert objective.main_rows.sum() == 8
+
+
+@pytest.mark.parametrize("n_trained", [0, 1, 2])
+def test_warns_when_the_main_head_keeps_almost_no_row_of_the_backdoor_label(n_trained):
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    objective = _objective(X, y, isolation_rate=0.2, drop="absolute")
+    objective.backdoor_label, objective.evident = 1, True
+    objective.suspected = y == 1
+    objective.suspected[:n_trained] = False
+    objective.main_rows = ~objective.suspected
+    clf = E2ABLClassifier()
+    clf.classes_ = np.array(["a", "b"])
+    if n_trained < 2:
+        with pytest.warns(UserWarning, match=f"held back {6 - n_trained} of the 6 training rows labelled 'b'"):
+            clf._warn_if_label_held_back(objective)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            clf._warn_if_label_held_back(objective)
 
 
 # "auto" resolves to the paper's stage 2, to "held_back" and to release_rank 1.5 for the four-stage series
