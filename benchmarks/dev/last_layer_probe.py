@@ -1,0 +1,50 @@
+"""Developer tool (issue 6): can a last-layer refit give back the target class that D_b swallowed?
+
+Loads the model ``class_probe.py`` saved (UWave, square trigger on the first class), takes the
+defended network's pooled features (the input of its linear head) and fits a logistic
+regression on them from three sets of training rows: D_c only, every row, and every row but
+the true poison (an oracle). Prints CA and ASR for each.
+
+    python benchmarks/dev/class_probe.py ../shared/data/UWaveGestureLibrary.npz 0
+    python benchmarks/dev/last_layer_probe.py 0
+"""
+import sys
+import warnings
+
+import joblib
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+
+from e2abl_ts.attacks import StaticTriggerAttack
+from e2abl_ts.datasets import load_dataset
+
+warnings.filterwarnings("ignore")
+seed = int(sys.argv[1])
+c = joblib.load(f"scratch/class_probe_{seed}.joblib")
+Xtr, ytr, Xte, yte = load_dataset("../shared/data/UWaveGestureLibrary.npz", random_state=0)
+target = np.unique(ytr)[0]
+att = StaticTriggerAttack(target_label=target, pattern="square", random_state=seed)
+Xp, yp = att.fit_resample(Xtr, ytr)
+pois = np.zeros(len(yp), bool)
+pois[att.poison_indices_] = True
+net = c.module_.eval()
+
+
+def pooled(X):
+    h = c._prepare(X)
+    with torch.no_grad():
+        h = net.stem(h)
+        for stage in net.stages:
+            h = stage(h)
+    return h.mean(-1).numpy()
+
+
+F_train, F_test = pooled(Xp), pooled(Xte)
+X_triggered = att.apply_trigger(Xte[yte != target])
+F_trig = pooled(X_triggered)
+print(f"defended model: CA {(c.predict(Xte) == yte).mean():.3f}  ASR {(c.predict(X_triggered) == target).mean():.3f}")
+for name, rows in [("D_c only", ~c.suspected_poison_mask_), ("every row", np.ones(len(yp), bool)),
+                   ("every row but the poison", ~pois)]:
+    lr = LogisticRegression(C=0.1, max_iter=2000).fit(F_train[rows], yp[rows])
+    print(f"{name:26s} CA {(lr.predict(F_test) == yte).mean():.3f}  ASR {(lr.predict(F_trig) == target).mean():.3f}")
