@@ -47,7 +47,7 @@ class E2ABLObjective(Objective):
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
                  no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
-                 classes=None):
+                 lock_label: str = "warmup", classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -66,6 +66,7 @@ class E2ABLObjective(Objective):
         self.locked_label: int | None = None
         self.no_evidence = no_evidence
         self.release_rank, self.release_budget = release_rank, release_budget
+        self.lock_label = lock_label
         # robust detector, no attack evident at the end of the warm start and
         # no_evidence="train_all": the main head trains on every row from then on
         self.train_all = False
@@ -154,6 +155,10 @@ class E2ABLObjective(Objective):
                     self._flag_mislabelled(self.main_loss_now, (self.y == self.backdoor_label) & self.main_rows
                                            & (self.targets == self.y))
                 self._split(net)
+                if self.lock_label == "first_alarm" and self.locked_label is None and self.evident:
+                    # no evidence at the end of the warm start: the first later alarm fixes the label
+                    # (re-inferred every epoch, it wanders on clean data and the held-back rows with it)
+                    self.locked_label = self.backdoor_label
             self.second_rows = torch.ones_like(self.suspected) if self.train_all else self.suspected
             if self.detector == "robust" and self.evident:
                 # no lock-in: the second head keeps fitting every row of the backdoor label, so a

@@ -389,6 +389,27 @@ def test_warns_when_the_main_head_keeps_almost_no_row_of_the_backdoor_label(n_tr
             clf._warn_if_label_held_back(objective)
 
 
+def test_lock_label_first_alarm_keeps_the_label_of_the_first_alarm_after_the_warm_start():
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
+    labels = {}
+    for lock in ("warmup", "first_alarm"):
+        objective = _objective(X, y, isolation_rate=0.2, drop="absolute", detector="robust", cluster_sep=0.0,
+                               lock_label=lock)
+        objective.warm = False
+
+        def epoch(top):  # one epoch after the warm start, the rows in ``top`` dropping most
+            drop = torch.zeros(10)
+            drop[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
+            objective.score, objective.loss_prev, objective.loss_now = torch.zeros(10), torch.zeros(10), -drop
+            objective.after_epoch(5, _FixedHeads())
+            return objective.backdoor_label if objective.evident else None
+
+        assert epoch([6, 7]) is None  # the suspects carry label 0, the second head says 1: no evidence
+        assert epoch([0, 1]) == 1  # the first alarm
+        labels[lock] = epoch([8, 9])  # no evidence again
+    assert labels == {"warmup": None, "first_alarm": 1}
+
+
 # "auto" resolves to the paper's stage 2, to "held_back" and to release_rank 1.5 for the four-stage series
 # backbones only
 @pytest.mark.parametrize("param, backbone, kwargs, resolved, other", [
