@@ -116,7 +116,6 @@ class E2ABLMixin:
         # the second head is dropped: the fitted model is f_s + f_d + h_m
         return net.backbone
 
-
     def _warn_if_label_held_back(self, objective) -> None:
         """Warn when the main head ended up with (almost) no rows of the inferred backdoor label.
 

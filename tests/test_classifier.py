@@ -330,43 +330,43 @@ class _FixedHeads(torch.nn.Module):
         return torch.tensor([[1.0, 0.0]]).repeat(len(xb), 1), None
 
 
+def _top(rows, n):
+    """Scores for ``n`` rows: ``rows`` highest, in that order; every other row 0."""
+    scores = torch.zeros(n)
+    scores[rows] = torch.arange(len(rows), 0, -1, dtype=torch.float)
+    return scores
+
+
+def _split_with_top(objective, top):
+    """Split with the rows in ``top`` scoring highest, in that order; returns D_b's rows."""
+    objective.score = _top(top, len(objective.y))
+    objective._split(_FixedHeads())
+    return sorted(torch.nonzero(objective.suspected).flatten().tolist())
+
+
 @pytest.mark.parametrize("release_rank, kept", [(1.0, []), (2.0, [0, 1])])
 def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(release_rank, kept):
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     objective = _objective(X, y, isolation_rate=0.2, drop="absolute", release_rank=release_rank)
-    net = _FixedHeads()
 
-    def split(top):  # the rows in ``top`` get the highest scores, in that order
-        objective.score = torch.zeros(10)
-        objective.score[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
-        objective._split(net)
-        return sorted(torch.nonzero(objective.suspected).flatten().tolist())
-
-    assert split([0, 1]) == [0, 1]
+    assert _split_with_top(objective, [0, 1]) == [0, 1]
     assert objective.backdoor_label == 1
     # rows 0 and 1 fall to ranks 2 and 3: inside 2 x n_isolate = 4, outside 1 x n_isolate = 2
-    assert split([2, 3, 0, 1]) == sorted([2, 3, *kept])
+    assert _split_with_top(objective, [2, 3, 0, 1]) == sorted([2, 3, *kept])
     assert not objective.main_rows[kept].any() and objective.main_rows[4:].all()
     # ranks 4 and 5: out for every release_rank here; rows 2 and 3 (ranks 2, 3) stay when kept
-    assert split([4, 5, 2, 3, 0, 1]) == sorted([4, 5] + ([2, 3] if kept else []))
+    assert _split_with_top(objective, [4, 5, 2, 3, 0, 1]) == sorted([4, 5] + ([2, 3] if kept else []))
 
 
 def test_release_budget_keeps_suspects_first_and_fills_only_the_places_left():
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     objective = _objective(X, y, isolation_rate=0.2, drop="absolute", release_rank=2.0, release_budget=True)
-    net = _FixedHeads()
 
-    def split(top):
-        objective.score = torch.zeros(10)
-        objective.score[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
-        objective._split(net)
-        return sorted(torch.nonzero(objective.suspected).flatten().tolist())
-
-    assert split([0, 1]) == [0, 1]
+    assert _split_with_top(objective, [0, 1]) == [0, 1]
     # both fall to ranks 2 and 3, inside 2 x n_isolate: they keep their places, no newcomer enters
-    assert split([2, 3, 0, 1]) == [0, 1]
+    assert _split_with_top(objective, [2, 3, 0, 1]) == [0, 1]
     # row 0 at rank 3 stays, row 1 at rank 4 leaves; the best newcomer (row 2) takes its place
-    assert split([2, 3, 4, 0, 1]) == [0, 2]
+    assert _split_with_top(objective, [2, 3, 4, 0, 1]) == [0, 2]
     assert objective.main_rows.sum() == 8
 
 
@@ -398,9 +398,7 @@ def test_lock_label_first_alarm_keeps_the_label_of_the_first_alarm_after_the_war
         objective.warm = False
 
         def epoch(top):  # one epoch after the warm start, the rows in ``top`` dropping most
-            drop = torch.zeros(10)
-            drop[top] = torch.arange(len(top), 0, -1, dtype=torch.float)
-            objective.score, objective.loss_prev, objective.loss_now = torch.zeros(10), torch.zeros(10), -drop
+            objective.score, objective.loss_prev, objective.loss_now = torch.zeros(10), torch.zeros(10), -_top(top, 10)
             objective.after_epoch(5, _FixedHeads())
             return objective.backdoor_label if objective.evident else None
 

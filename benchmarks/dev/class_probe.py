@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from e2abl_ts import E2ABLClassifier
-from e2abl_ts.attacks import StaticTriggerAttack
+from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
 
@@ -27,7 +27,7 @@ pattern = sys.argv[3] if len(sys.argv) > 3 else "square"
 extra = {k: eval(v) for k, v in (kv.split("=") for kv in sys.argv[4:])}
 Xtr, ytr, Xte, yte = load_dataset(data, random_state=0)
 target = np.unique(ytr)[0]
-att = StaticTriggerAttack(target_label=target, pattern=pattern, random_state=seed)
+att = ATTACKS[pattern](target, 0.1, seed)
 Xp, yp = att.fit_resample(Xtr, ytr)
 pois = np.zeros(len(yp), bool)
 pois[att.poison_indices_] = True

@@ -4,10 +4,13 @@ JapaneseVowels with ResNet-34, and the backdoor label each epoch names ("." for 
     python benchmarks/dev/clean_trace.py "{}"                  # E2ABL, defaults
     python benchmarks/dev/clean_trace.py "{'plain': True}"     # plain training
 """
-import sys, numpy as np, warnings
-warnings.filterwarnings("ignore")
+import sys
+import warnings
+
 from e2abl_ts import E2ABLClassifier, StandardClassifier
 from e2abl_ts.datasets import load_dataset
+
+warnings.filterwarnings("ignore")
 X, y, Xt, yt = load_dataset("JapaneseVowels", random_state=0)
 kw = eval(sys.argv[1])
 cls = StandardClassifier if kw.pop("plain", False) else E2ABLClassifier

@@ -14,10 +14,10 @@ import numpy as np
 
 import e2abl_ts._e2abl as e2abl_module
 from e2abl_ts import E2ABLClassifier
-from e2abl_ts.attacks import StaticTriggerAttack
+from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
 
-TRIGGERS = {"square": {}, "sine": dict(amplitude=0.6, window=1.0), "burst": dict(amplitude=1.5, window=8)}
+TRIGGERS = ["square", "sine", "burst"]  # the runner's static triggers, with its parameters
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--datasets", nargs="+", required=True)
@@ -42,7 +42,7 @@ for name in args.datasets:
     for trigger, seed in itertools.product(["none", *TRIGGERS], args.seeds):
         X_fit, y_fit, pois = X, y, np.zeros(len(y), bool)
         if trigger != "none":
-            attack = StaticTriggerAttack(target_label=target, pattern=trigger, random_state=seed, **TRIGGERS[trigger])
+            attack = ATTACKS[trigger](target, 0.1, seed)
             X_fit, y_fit = attack.fit_resample(X, y)
             pois[attack.poison_indices_] = True
         flagged.clear()
