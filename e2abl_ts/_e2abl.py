@@ -67,9 +67,14 @@ class E2ABLObjective(Objective):
         self.no_evidence = no_evidence
         self.release_rank, self.release_budget = release_rank, release_budget
         self.lock_label = lock_label
-        # robust detector, no attack evident at the end of the warm start and
-        # no_evidence="train_all": the main head trains on every row from then on
+        # robust detector, no attack evident at the end of the warm start and no_evidence
+        # "train_all" or "watch": the main head trains on every row from then on ("watch": until
+        # one label leads the recent loss drops for watch_epochs epochs running, see _watch)
         self.train_all = False
+        self.watching = False
+        self.watch_epochs = 3
+        self.streak, self.streak_label = 0, None
+        self.loss_window: list[torch.Tensor] = []  # the second head's losses of the last epochs
         # the user's labels, for what each epoch reports (history and progress bar)
         self.classes = classes
 
@@ -138,6 +143,9 @@ class E2ABLObjective(Objective):
 
     def after_epoch(self, epoch, net):
         self._update_scores()
+        self.loss_window = (self.loss_window + [self.loss_now.clone()])[-(self.warmup_epochs + 1):]
+        if self.watching and epoch + 1 > self.warmup_epochs:
+            self._watch(net)
         if self.warm and (epoch >= 1 or self.warmup_epochs == 1):
             # the first epoch's losses are taken while the weights move fastest: skip them
             self.warm_loss += self.loss_now
@@ -147,7 +155,8 @@ class E2ABLObjective(Objective):
             if self.detector == "robust":
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
-                    self.train_all = not self.evident and self.no_evidence == "train_all"
+                    self.train_all = not self.evident and self.no_evidence in ("train_all", "watch")
+                    self.watching = self.train_all and self.no_evidence == "watch"
                     self._flag_cluster(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
@@ -170,6 +179,32 @@ class E2ABLObjective(Objective):
             "n_main": int(self.main_rows.sum()),
             "backdoor_label": self._label_name(self.backdoor_label) if self.evident else None,
         }
+
+    @torch.no_grad()
+    def _watch(self, net):
+        """No evidence at the end of the warm start, so every row trains both heads; watch for a
+        trigger learned later. Each epoch the isolation budget's rows whose second-head loss fell
+        most over the last ``warmup_epochs`` epochs are taken, with the label the second head
+        predicts most for them; the alarm rings when one label holds at least a third of them
+        (and 1.5 times its share of the data) in ``watch_epochs`` consecutive epochs. On clean
+        data that label changes from epoch to epoch; a trigger keeps it. The hold-back then
+        starts from that window's drops, with the label locked."""
+        drop = self.loss_window[0] - self.loss_window[-1]
+        suspects = torch.argsort(drop, descending=True)[: self.n_isolate]
+        with eval_mode(net):
+            pred = predict_logits(net.second, self.X[suspects], max(self.batch_size, 256)).argmax(dim=1)
+        y_b = int(torch.mode(pred).values)
+        share = float((self.y[suspects] == y_b).float().mean())
+        base = float((self.y == y_b).float().mean())
+        if share >= max(1 / 3, 1.5 * base):
+            self.streak = self.streak + 1 if y_b == self.streak_label else 1
+            self.streak_label = y_b
+        else:
+            self.streak, self.streak_label = 0, None
+        if self.streak >= self.watch_epochs:
+            self.watching = self.train_all = False
+            self.locked_label = y_b
+            self.score = drop.clone()
 
     def _label_name(self, label: int | None):
         if label is None or self.classes is None:

@@ -408,6 +408,30 @@ def test_lock_label_first_alarm_keeps_the_label_of_the_first_alarm_after_the_war
     assert labels == {"warmup": None, "first_alarm": 1}
 
 
+@pytest.mark.parametrize("tops, alarm_after", [
+    ([[0, 1]] * 3, 3),  # label 1 leads three epochs running: the alarm, after the third
+    ([[0, 1], [0, 1], [6, 7], [0, 1], [0, 1]], None),  # the lead is broken: no three running
+    ([[6, 7]] * 3, None),  # the second head says 1, the rows that drop most carry 0
+])
+def test_watch_rings_only_when_one_label_leads_the_drops_for_watch_epochs_running(tops, alarm_after):
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    objective = _objective(X, y, isolation_rate=0.2, drop="absolute", detector="robust", no_evidence="watch")
+    objective.watching = objective.train_all = True
+    rang = None
+    for i, top in enumerate(tops, start=1):
+        # the rows in ``top`` dropped most over the window
+        objective.loss_window = [torch.zeros(10), -_top(top, 10)]
+        objective._watch(_FixedHeads())
+        if rang is None and not objective.watching:
+            rang = i
+    assert rang == alarm_after
+    if alarm_after:
+        assert objective.locked_label == 1 and not objective.train_all
+        assert torch.equal(objective.score, _top(tops[-1], 10))  # the hold-back starts from the window's drops
+    else:
+        assert objective.locked_label is None and objective.train_all
+
+
 # "auto" resolves to the paper's stage 2, to "held_back" and to release_rank 1.5 for the four-stage series
 # backbones only
 @pytest.mark.parametrize("param, backbone, kwargs, resolved, other", [
