@@ -5,7 +5,7 @@ import pytest
 from aeon.datasets import load_classification
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from conftest import TINY
+from conftest import ROUND_OFF, TINY
 from e2abl_ts import StandardClassifier
 from e2abl_ts.attacks import StaticTriggerAttack
 from e2abl_ts.defenses import ABLClassifier, FinePruningClassifier, NADClassifier
@@ -17,7 +17,10 @@ CHECKED = [
     NADClassifier(**CHECK, n_epochs=30, clean_subset=0.3, teacher_epochs=2, distillation_epochs=3, betas=(1.0, 1.0)),
     FinePruningClassifier(**CHECK, n_epochs=30, clean_subset=0.3, finetune_epochs=2),
 ]
-@parametrize_with_checks(CHECKED)
+# float32 batch-shape round-off (~2e-7) against check_methods_subset_invariance's atol of 1e-7:
+# which fitted weights cross it depends on the CPU (see ROUND_OFF in conftest.py); on one
+# 2-core machine ABLClassifier did
+@parametrize_with_checks(CHECKED, expected_failed_checks=lambda est: ROUND_OFF)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
