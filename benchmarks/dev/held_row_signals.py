@@ -1,0 +1,58 @@
+"""Developer tool (issues 2 and 6): which signals tell the clean rows of the backdoor label from the
+poisoned ones among the rows D_b holds at the end (UWave, square trigger on the first class)?
+Prints the AUC, within the held rows of the label, of the final loss-drop score and of a
+nearest-neighbour vote (the fraction of a row's k neighbours that are held rows of the label)
+in the raw standardised input and in each stage's pooled features of the defended network.
+
+    python benchmarks/dev/class_probe.py ../shared/data/UWaveGestureLibrary.npz 0
+    python benchmarks/dev/held_row_signals.py 0
+"""
+import sys
+import warnings
+
+import joblib
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from e2abl_ts.benchmark._registry import ATTACKS
+from e2abl_ts.datasets import load_dataset
+warnings.filterwarnings("ignore")
+seed = int(sys.argv[1])
+c = joblib.load(f"scratch/class_probe_{seed}.joblib")
+Xtr, ytr, Xte, yte = load_dataset("../shared/data/UWaveGestureLibrary.npz", random_state=0)
+target = np.unique(ytr)[0]
+att = ATTACKS["square"](target, 0.1, seed)
+Xp, yp = att.fit_resample(Xtr, ytr)
+pois = np.zeros(len(yp), bool)
+pois[att.poison_indices_] = True
+S = c.suspected_poison_mask_
+held = S & (yp == target)
+net = c.module_.eval()
+Xt = c._prepare(Xp)
+with torch.no_grad():
+    h, feats = net.stem(Xt), []
+    for st in net.stages:
+        h = st(h)
+        feats.append(h.mean(-1).numpy())
+raw = Xt.reshape(len(Xt), -1).numpy()
+
+
+def knn_frac(F, k=5, metric="cos"):
+    if metric == "cos":
+        Fn = F / np.linalg.norm(F, axis=1, keepdims=True)
+        D = 1 - Fn @ Fn.T
+    else:
+        sq = (F**2).sum(1)
+        D = sq[:, None] + sq[None] - 2 * F @ F.T
+    np.fill_diagonal(D, np.inf)
+    nn = np.argsort(D, axis=1)[:, :k]
+    return held[nn].mean(1)  # fraction of neighbours that are held rows of the label
+
+
+lab = pois[held]
+print(f"seed {seed}: held {held.sum()} poison {lab.sum()}")
+print(f"  score AUC (high=poison): {roc_auc_score(lab, c.poison_scores_[held]):.2f}")
+for name, F in [("raw", raw)] + [(f"stage{i+1}", f) for i, f in enumerate(feats)]:
+    for k in (3, 5):
+        fr = knn_frac(F, k, "cos" if name != "raw" else "euc")
+        print(f"  {name} k={k} AUC(low frac = poison): {roc_auc_score(lab, -fr[held]):.2f}")
