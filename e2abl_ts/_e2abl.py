@@ -71,7 +71,6 @@ class E2ABLObjective(Objective):
         # "train_all" or "watch": the main head trains on every row from then on ("watch": until
         # one label leads the recent loss drops for watch_epochs epochs running, see _watch)
         self.train_all = False
-        self.watching = False
         self.watch_epochs = 3
         self.streak, self.streak_label = 0, None
         self.loss_window: list[torch.Tensor] = []  # the second head's losses of the last epochs
@@ -90,6 +89,11 @@ class E2ABLObjective(Objective):
         self.backdoor_label: int | None = None
         self.evident = False
         self.warm = True
+
+    @property
+    def watching(self) -> bool:
+        """no_evidence="watch", no evidence after the warm start, and no alarm yet."""
+        return self.train_all and self.no_evidence == "watch"
 
     # --- the loop's hooks -----------------------------------------------------------------
     @torch.no_grad()
@@ -156,7 +160,6 @@ class E2ABLObjective(Objective):
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
                     self.train_all = not self.evident and self.no_evidence in ("train_all", "watch")
-                    self.watching = self.train_all and self.no_evidence == "watch"
                     self._flag_cluster(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
@@ -202,7 +205,7 @@ class E2ABLObjective(Objective):
         else:
             self.streak, self.streak_label = 0, None
         if self.streak >= self.watch_epochs:
-            self.watching = self.train_all = False
+            self.train_all = False
             self.locked_label = y_b
             self.score = drop.clone()
 

@@ -413,7 +413,7 @@ def test_lock_label_first_alarm_keeps_the_label_of_the_first_alarm_after_the_war
 def test_watch_rings_only_when_one_label_leads_the_drops_for_watch_epochs_running(tops, alarm_after):
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
     objective = _objective(X, y, isolation_rate=0.2, drop="absolute", detector="robust", no_evidence="watch")
-    objective.watching = objective.train_all = True
+    objective.train_all = True  # no evidence after the warm start: watching
     rang = None
     for i, top in enumerate(tops, start=1):
         # the rows in ``top`` dropped most over the window

@@ -10,21 +10,16 @@ in the raw standardised input and in each stage's pooled features of the defende
 import sys
 import warnings
 
-import joblib
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from e2abl_ts.benchmark._registry import ATTACKS
-from e2abl_ts.datasets import load_dataset
+
+from saved_probe import load_saved_probe
+
 warnings.filterwarnings("ignore")
 seed = int(sys.argv[1])
-c = joblib.load(f"scratch/class_probe_{seed}.joblib")
-Xtr, ytr, Xte, yte = load_dataset("../shared/data/UWaveGestureLibrary.npz", random_state=0)
-target = np.unique(ytr)[0]
-att = ATTACKS["square"](target, 0.1, seed)
-Xp, yp = att.fit_resample(Xtr, ytr)
-pois = np.zeros(len(yp), bool)
-pois[att.poison_indices_] = True
+p = load_saved_probe(seed)
+c, ytr, Xte, yte, target, att, Xp, yp, pois = p.c, p.ytr, p.Xte, p.yte, p.target, p.att, p.Xp, p.yp, p.pois
 S = c.suspected_poison_mask_
 held = S & (yp == target)
 net = c.module_.eval()

@@ -11,23 +11,16 @@ the true poison (an oracle). Prints CA and ASR for each.
 import sys
 import warnings
 
-import joblib
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from e2abl_ts.attacks import StaticTriggerAttack
-from e2abl_ts.datasets import load_dataset
+from saved_probe import load_saved_probe
 
 warnings.filterwarnings("ignore")
 seed = int(sys.argv[1])
-c = joblib.load(f"scratch/class_probe_{seed}.joblib")
-Xtr, ytr, Xte, yte = load_dataset("../shared/data/UWaveGestureLibrary.npz", random_state=0)
-target = np.unique(ytr)[0]
-att = StaticTriggerAttack(target_label=target, pattern="square", random_state=seed)
-Xp, yp = att.fit_resample(Xtr, ytr)
-pois = np.zeros(len(yp), bool)
-pois[att.poison_indices_] = True
+p = load_saved_probe(seed)
+c, ytr, Xte, yte, target, att, Xp, yp, pois = p.c, p.ytr, p.Xte, p.yte, p.target, p.att, p.Xp, p.yp, p.pois
 net = c.module_.eval()
 
 

@@ -13,25 +13,19 @@ import copy
 import sys
 import warnings
 
-import joblib
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from e2abl_ts.benchmark._registry import ATTACKS
-from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
+
+from saved_probe import load_saved_probe
 
 warnings.filterwarnings("ignore")
 seed = int(sys.argv[1])
 K = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-c = joblib.load(f"scratch/class_probe_{seed}.joblib")
-Xtr, ytr, Xte, yte = load_dataset("../shared/data/UWaveGestureLibrary.npz", random_state=0)
-target = np.unique(ytr)[0]
-att = ATTACKS["square"](target, 0.1, seed)
-Xp, yp = att.fit_resample(Xtr, ytr)
-pois = np.zeros(len(yp), bool)
-pois[att.poison_indices_] = True
+p = load_saved_probe(seed)
+c, ytr, Xte, yte, target, att, Xp, yp, pois = p.c, p.ytr, p.Xte, p.yte, p.target, p.att, p.Xp, p.yp, p.pois
 S = c.suspected_poison_mask_
 cls = list(c.classes_)
 y_true = np.array([cls.index(v) for v in ytr])
