@@ -134,23 +134,32 @@ def test_pipeline_and_grid_search_with_an_image_attack(digits):
     assert set(search.cv_results_["param_clf__isolation_rate"]) == {0.1, 0.2}
 
 
-def test_badnets_is_learned_by_plain_training_and_trapped_by_e2abl(digits):
-    """Measured (resnet18 width 16, 15 epochs, seed 0): no defense ASR 100% / CA 98.7%;
-    E2ABL ASR 0.8% / CA 99.1%, isolation recall 100%, with the second head's average pooling,
-    which "auto" picks for images under 16 x 16 (here a 3 x 3 patch is 14% of the image;
-    "avgmax" measured ASR 100%). Asserted with margins."""
+@pytest.mark.parametrize("cls", [BadNetsAttack, BlendAttack])
+def test_dirty_label_attack_is_learned_by_plain_training_and_trapped_by_e2abl(cls, digits):
+    """Measured (resnet18 width 16, 15 epochs, seeds 0-4, 2-core CPU): no defense ASR 100%, CA
+    97.4-98.9%; E2ABL ASR <= 0.2% on all 15 fits of BadNets, Blend and Trojan (CA 93.9-99.1%),
+    with cluster_mode="tracked" ("auto" on images): the split of label 0 in the shared layers'
+    grid features finds the poisoned rows, which are relabelled by true-class recovery. Before
+    it, BadNets got through on seeds 0-2 on one CPU and not on another. Asserted with margins."""
     X_train, y_train, X_test, y_test = digits
-    attack = BadNetsAttack(0, 0.1, random_state=0)
+    attack = cls(0, 0.1, random_state=0)
     X_p, y_p = attack.fit_resample(X_train, y_train)
     kw = dict(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15, random_state=0)
     plain = StandardImageClassifier(**kw).fit(X_p, y_p)
     assert attack_success_rate(plain, attack, X_test, y_test) > 0.9
     assert clean_accuracy(plain, X_test, y_test) > 0.95
-    e2abl = E2ABLImageClassifier(**kw).fit(X_p, y_p)  # "auto" pooling: average, on 8 x 8 images
-    assert attack_success_rate(e2abl, attack, X_test, y_test) < 0.1
+    e2abl = E2ABLImageClassifier(**kw).fit(X_p, y_p)
+    assert attack_success_rate(e2abl, attack, X_test, y_test) < 0.05
     assert clean_accuracy(e2abl, X_test, y_test) > 0.95
     assert isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)[1] > 0.9
     assert e2abl.backdoor_label_ == 0
+    # the poisoned rows were relabelled, with their true class far more often than chance (1 in
+    # 9): measured 75% for BadNets, 33% for Blend, whose blended noise muddles the content
+    poison = np.isin(e2abl.recovered_indices_, attack.poison_indices_)
+    assert poison.sum() > 0.9 * len(attack.poison_indices_) and poison.mean() > 0.8
+    assert (e2abl.recovered_labels_ != 0).all()
+    true_class = e2abl.recovered_labels_[poison] == y_train[e2abl.recovered_indices_[poison]]
+    assert true_class.mean() > 0.2
 
 
 def _write_idx(path, array):
