@@ -270,8 +270,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         takes the more varied group as the poison whatever its size (10% poison on one of ten
         classes makes the label half poison), holds it back and relabels it by true-class
         recovery (the main head's most probable other class), and returns the rest of the label
-        to the main head. "auto" is "tracked" for images and "warmup" for series (where
-        "tracked" is not measured). Digits (``resnet18`` at width 16, 15 epochs, 2-core CPU,
+        to the main head. "auto" is "tracked" for images and "warmup" for series (UWave square,
+        ResNet-34, 60 epochs, CPU, seeds 0-2: "tracked" ASR 0.4 / 31.8 / 77.1, CA 61.0 on
+        average, against 0.0 on every seed with "warmup"). Digits (``resnet18`` at width 16, 15 epochs, 2-core CPU,
         BadNets, Blend and Trojan at 10% on class 0, seeds 0-4 drawing split, poison and
         initialisation, ``benchmarks/image_table.py``): 14 of 15 fits stopped (ASR <= 0.2, CA
         95.4-99.4 against no defense's 96.9-98.9; Blend on seed 3: 24.1, its split stayed under
