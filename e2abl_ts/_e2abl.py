@@ -278,13 +278,15 @@ class E2ABLObjective(Objective):
         square 0.59, where no split qualifies as often as not.
 
         ``cluster_mode="tracked"`` splits every epoch in the shared layers' features averaged over
-        a coarse grid (4 cells per axis, so a trigger's place is kept), and the poisoned group is
+        a grid (8 cells per axis, so a trigger's place is kept), and the poisoned group is
         the more spread out one whatever its size: with 10% poison on one of ten classes the
         label is half poison, and "smaller" picks either side. The latest qualifying split is
         held (``clustered``); ``_split`` relabels it by true-class recovery and returns the rest
         of the label to the main head. Digits + BadNets (resnet18 width 16, seeds 0-4): AUC 1.00
-        from the warm start on, separation 6-16, against 0.77-0.98 and 2.3-2.9 in the pooled
-        features, which missed the split on some seeds.
+        from the warm start on, separation 6-16 on a 4-cell grid, against 0.77-0.98 and 2.3-2.9
+        in the pooled features, which missed the split on some seeds; 8 cells kept digits' Blend
+        on seed 3 over the bar where 4 did not (3.2-4.9), and UWave's square split at 8.9-9.2
+        against 5.1-5.4.
         """
         if not self.evident or self.cluster_sep <= 0:
             return
@@ -299,7 +301,7 @@ class E2ABLObjective(Objective):
             if not tracked:
                 return net.second_head.body(z).flatten(2).mean(2)
             pool = F.adaptive_avg_pool2d if z.dim() == 4 else F.adaptive_avg_pool1d
-            return pool(z, 4).flatten(1)
+            return pool(z, 8).flatten(1)
 
         with eval_mode(net):
             feats = torch.cat([embed(self.X[rows[s: s + 256]]) for s in range(0, len(rows), 256)]).double()

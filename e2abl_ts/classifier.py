@@ -266,17 +266,17 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     cluster_mode : {"auto", "warmup", "tracked"}, default="auto"
         ``detector="robust"`` only: how that split is used. ``"warmup"`` is the one split above,
         in the second head's pooled features. ``"tracked"`` splits every epoch, in the shared
-        layers' features averaged over a 4-cell grid per axis (a patch trigger keeps its place),
+        layers' features averaged over an 8-cell grid per axis (a patch trigger keeps its place),
         takes the more varied group as the poison whatever its size (10% poison on one of ten
         classes makes the label half poison), holds it back and relabels it by true-class
         recovery (the main head's most probable other class), and returns the rest of the label
         to the main head. "auto" is "tracked" for images and "warmup" for series (UWave square,
         ResNet-34, 60 epochs, CPU, seeds 0-2: "tracked" ASR 0.4 / 31.8 / 77.1, CA 61.0 on
-        average, against 0.0 on every seed with "warmup"). Digits (``resnet18`` at width 16, 15 epochs, 2-core CPU,
-        BadNets, Blend and Trojan at 10% on class 0, seeds 0-4 drawing split, poison and
-        initialisation, ``benchmarks/image_table.py``): 14 of 15 fits stopped (ASR <= 0.2, CA
-        95.4-99.4 against no defense's 96.9-98.9; Blend on seed 3: 24.1, its split stayed under
-        the bar), where "warmup" let BadNets through on 3 of 3 seeds on one CPU and not on another.
+        average with a 4-cell grid, against 0.0 on every seed with "warmup"). Digits
+        (``resnet18`` at width 16, 15 epochs, 2-core CPU, BadNets, Blend and Trojan at 10% on
+        class 0, seeds 0-4 drawing split, poison and initialisation, ``benchmarks/image_table.py``):
+        15 of 15 fits stopped (ASR <= 0.2, CA 95.4-99.4 against no defense's 96.9-98.9), where
+        "warmup" let BadNets through on 3 of 3 seeds on one CPU and not on another.
     no_evidence : {"hold_back", "train_all", "watch"}, default="hold_back"
         ``detector="robust"`` only: what the main head does when, at the end of the warm start,
         the ``isolation_rate`` of largest loss drops do not mostly carry one label (no attack
