@@ -316,14 +316,16 @@ class E2ABLObjective(Objective):
         if float((a.mean() - b.mean()).abs() / pooled.clamp(min=1e-12)) < self.cluster_sep:
             return
         rest = centred - torch.outer(proj, direction)
-        # tracked: the more spread group; warmup: the smaller group, if it is the more spread
-        poisoned = ~upper if tracked or len(a) >= len(b) else upper
-        spread_in = rest[poisoned].var(dim=0, unbiased=False).sum()
-        spread_out = rest[~poisoned].var(dim=0, unbiased=False).sum()
-        if spread_in <= spread_out:
-            if not tracked:
+
+        def spread(group):
+            return rest[group].var(dim=0, unbiased=False).sum()
+
+        if tracked:  # the more spread group, whatever its size
+            poisoned = upper if spread(upper) >= spread(~upper) else ~upper
+        else:  # the smaller group, if it is also the more spread one
+            poisoned = upper if len(a) < len(b) else ~upper
+            if spread(poisoned) <= spread(~poisoned):
                 return
-            poisoned = ~poisoned
         if int(poisoned.sum()) > room:
             return
         if tracked:

@@ -11,10 +11,9 @@ import sys
 import warnings
 
 import numpy as np
-import torch
 from sklearn.metrics import roc_auc_score
 
-from saved_probe import load_saved_probe
+from saved_probe import load_saved_probe, stage_features
 
 warnings.filterwarnings("ignore")
 seed = int(sys.argv[1])
@@ -22,14 +21,8 @@ p = load_saved_probe(seed)
 c, ytr, Xte, yte, target, att, Xp, yp, pois = p.c, p.ytr, p.Xte, p.yte, p.target, p.att, p.Xp, p.yp, p.pois
 S = c.suspected_poison_mask_
 held = S & (yp == target)
-net = c.module_.eval()
-Xt = c._prepare(Xp)
-with torch.no_grad():
-    h, feats = net.stem(Xt), []
-    for st in net.stages:
-        h = st(h)
-        feats.append(h.mean(-1).numpy())
-raw = Xt.reshape(len(Xt), -1).numpy()
+feats = stage_features(c, Xp)
+raw = c._prepare(Xp).reshape(len(Xp), -1).numpy()
 
 
 def knn_frac(F, k=5, metric="cos"):

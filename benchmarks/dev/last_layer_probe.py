@@ -12,25 +12,18 @@ import sys
 import warnings
 
 import numpy as np
-import torch
 from sklearn.linear_model import LogisticRegression
 
-from saved_probe import load_saved_probe
+from saved_probe import load_saved_probe, stage_features
 
 warnings.filterwarnings("ignore")
 seed = int(sys.argv[1])
 p = load_saved_probe(seed)
 c, ytr, Xte, yte, target, att, Xp, yp, pois = p.c, p.ytr, p.Xte, p.yte, p.target, p.att, p.Xp, p.yp, p.pois
-net = c.module_.eval()
 
 
 def pooled(X):
-    h = c._prepare(X)
-    with torch.no_grad():
-        h = net.stem(h)
-        for stage in net.stages:
-            h = stage(h)
-    return h.mean(-1).numpy()
+    return stage_features(c, X)[-1]
 
 
 F_train, F_test = pooled(Xp), pooled(Xte)
