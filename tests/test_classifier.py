@@ -446,3 +446,40 @@ def test_auto_choices_follow_the_backbone(toy, param, backbone, kwargs, resolved
     proba = {v: E2ABLClassifier(**kw, **{param: v}).fit(X_p, y_p).predict_proba(X) for v in ("auto", resolved, other)}
     assert np.array_equal(proba["auto"], proba[resolved])
     assert not np.allclose(proba["auto"], proba[other])
+
+
+def test_label_specific_direction_finds_the_trigger_where_the_top_direction_is_content():
+    """The backdoor label's rows vary most by content (axis 0, which every label shares); half of
+    them carry a trigger (axis 1), which the other labels never have. The top principal direction
+    is the content; the label-specific direction is the trigger, and the split along it is exact."""
+    from e2abl_ts._e2abl import label_specific_direction, otsu_threshold
+
+    g = torch.Generator().manual_seed(0)
+    n, d = 200, 6
+    trigger = torch.arange(n) % 2 == 0
+    label = torch.randn(n, d, generator=g, dtype=torch.float64) * 0.5
+    label[:, 0] *= 20.0  # content: the largest variance
+    label[trigger, 1] += 3.0
+    others = torch.randn(800, d, generator=g, dtype=torch.float64) * 0.5
+    others[:, 0] *= 20.0
+    centred = label - label.mean(dim=0)
+    top = torch.linalg.svd(centred, full_matrices=False).Vh
+    assert abs(float(top[0, 1])) < 0.5  # the plain top direction misses the trigger
+    direction = label_specific_direction(centred, others, top)
+    assert abs(float(direction[1])) > 0.95 and abs(float(direction.norm()) - 1) < 1e-9
+    proj = centred @ direction
+    upper = proj > otsu_threshold(proj)
+    assert torch.equal(upper, trigger) or torch.equal(upper, ~trigger)
+
+
+def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_labels():
+    from e2abl_ts._e2abl import neighbour_label_entropy
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.eye(5, dtype=torch.float64) * 10
+    labels = torch.arange(500) % 5
+    reference = centres[labels] + torch.randn(500, 5, generator=g, dtype=torch.float64)
+    one_class = centres[torch.zeros(50, dtype=torch.long)] + torch.randn(50, 5, generator=g, dtype=torch.float64)
+    mixed = centres[torch.arange(50) % 5] + torch.randn(50, 5, generator=g, dtype=torch.float64)
+    assert neighbour_label_entropy(one_class, reference, labels) < 0.1
+    assert neighbour_label_entropy(mixed, reference, labels) > 1.5  # log 5 = 1.61

@@ -137,10 +137,11 @@ def test_pipeline_and_grid_search_with_an_image_attack(digits):
 @pytest.mark.parametrize("cls", [BadNetsAttack, BlendAttack])
 def test_dirty_label_attack_is_learned_by_plain_training_and_trapped_by_e2abl(cls, digits):
     """Measured (resnet18 width 16, 15 epochs, seeds 0-4, 2-core CPU): no defense ASR 100%, CA
-    97.4-98.9%; E2ABL ASR <= 0.2% on all 15 fits of BadNets, Blend and Trojan (CA 93.9-99.1%),
-    with cluster_mode="tracked" ("auto" on images): the split of label 0 in the shared layers'
-    grid features finds the poisoned rows, which are relabelled by true-class recovery. Before
-    it, BadNets got through on seeds 0-2 on one CPU and not on another. Asserted with margins."""
+    97.4-98.9%; E2ABL ASR <= 0.2% on all 15 fits of BadNets, Blend and Trojan, with
+    cluster_mode="tracked" ("auto" on images): the split of label 0 in the shared layers' grid
+    features finds the poisoned rows, which are relabelled by true-class recovery, and the rest
+    of the label trains the main head. Before it, BadNets got through on seeds 0-2 on one CPU
+    and not on another. Asserted with margins."""
     X_train, y_train, X_test, y_test = digits
     attack = cls(0, 0.1, random_state=0)
     X_p, y_p = attack.fit_resample(X_train, y_train)
@@ -153,6 +154,10 @@ def test_dirty_label_attack_is_learned_by_plain_training_and_trapped_by_e2abl(cl
     assert clean_accuracy(e2abl, X_test, y_test) > 0.95
     assert isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)[1] > 0.9
     assert e2abl.backdoor_label_ == 0
+    # the split returned the clean rows of label 0 to the main head: the class is still predicted
+    assert (e2abl.predict(X_test[y_test == 0]) == 0).mean() > 0.9
+    clean_of_label = (y_p == 0) & ~np.isin(np.arange(len(y_p)), attack.poison_indices_)
+    assert e2abl.suspected_poison_mask_[clean_of_label].mean() < 0.5
     # the poisoned rows were relabelled away from the target; for BadNets mostly with their true
     # class (measured 71%: a 3 x 3 patch leaves the digit readable). Blend's noise muddles the content: its rows
     # get their true class about as often as chance (10%), and relabelling them still unlearns it
