@@ -270,9 +270,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         shared layers' features averaged over an 8-cell grid per axis (a patch trigger keeps its
         place), along the direction in which the label's rows vary most relative to the other
         labels' rows (a trigger varies in the backdoor label only, content in every label). The
-        poison is the group whose rows' nearest rows of other labels carry the most varied labels
-        (poison gathers several true classes), whatever its size; it is held back and relabelled
-        by true-class recovery (the main head's most probable other class), and the rest of the
+        poison is the group that is both the more varied one and the one whose rows' nearest
+        rows of other labels carry the most varied labels (poison gathers several true classes),
+        whatever its size; when the two disagree the top principal direction is used, at a bar
+        of at least 5. The poison is held back and relabelled by true-class recovery (the main
+        head's most probable other class), and the rest of the
         label trains the main head, so the class is not lost. "auto" is "tracked" for images and
         "warmup" for series (UWave square, ResNet-34, 60 epochs, CPU, seeds 0-2: "tracked" with
         the top principal direction and the more varied group gave ASR 0.4 / 31.8 / 77.1, against
