@@ -156,8 +156,6 @@ def test_dirty_label_attack_is_learned_by_plain_training_and_trapped_by_e2abl(cl
     assert e2abl.backdoor_label_ == 0
     # the split returned the clean rows of label 0 to the main head: the class is still predicted
     assert (e2abl.predict(X_test[y_test == 0]) == 0).mean() > 0.9
-    clean_of_label = (y_p == 0) & ~np.isin(np.arange(len(y_p)), attack.poison_indices_)
-    assert e2abl.suspected_poison_mask_[clean_of_label].mean() < 0.5
     # the poisoned rows were relabelled away from the target; for BadNets mostly with their true
     # class (measured 71%: a 3 x 3 patch leaves the digit readable). Blend's noise muddles the content: its rows
     # get their true class about as often as chance (10%), and relabelling them still unlearns it
