@@ -68,6 +68,11 @@ def spread(rows: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
     return rows[group].var(dim=0, unbiased=False).sum()
 
 
+def larger_side(upper: torch.Tensor, statistic) -> torch.Tensor:
+    """``upper`` or its complement: the group with the larger ``statistic(group)`` (ties: upper)."""
+    return upper if statistic(upper) >= statistic(~upper) else ~upper
+
+
 def otsu_threshold(values: torch.Tensor) -> float:
     """The cut that splits 1D ``values`` into two groups of least total within-group variance."""
     v = values.sort().values
@@ -396,12 +401,11 @@ class E2ABLObjective(Objective):
                 split = split_along(centred, direction, self.cluster_sep)
                 if split is not None:
                     upper, rest = split
-                    poisoned = upper if spread(rest, upper) >= spread(rest, ~upper) else ~upper
+                    poisoned = larger_side(upper, lambda g: spread(rest, g))
                     others = others - feats.mean(dim=0)
                     others = others - torch.outer(others @ direction, direction)
                     labels = self.y[other_rows]
-                    varied = upper if (neighbour_label_entropy(rest[upper], others, labels)
-                                       >= neighbour_label_entropy(rest[~upper], others, labels)) else ~upper
+                    varied = larger_side(upper, lambda g: neighbour_label_entropy(rest[g], others, labels))
                     if not torch.equal(varied, poisoned):
                         poisoned = None
             if poisoned is None:
@@ -412,7 +416,7 @@ class E2ABLObjective(Objective):
                 if split is None:
                     return
                 upper, rest = split
-                poisoned = upper if spread(rest, upper) >= spread(rest, ~upper) else ~upper
+                poisoned = larger_side(upper, lambda g: spread(rest, g))
         if int(poisoned.sum()) > room:
             return
         if tracked:
