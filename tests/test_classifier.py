@@ -472,6 +472,22 @@ def test_label_specific_direction_finds_the_trigger_where_the_top_direction_is_c
     assert torch.equal(upper, trigger) or torch.equal(upper, ~trigger)
 
 
+def test_follow_keeps_the_name_of_the_group_the_previous_split_held():
+    """Otsu's upper group is the poison in one epoch and the clean rows in the next: follow names
+    the group that is the previous one again, and gives up when neither group is."""
+    from e2abl_ts._e2abl import follow
+
+    previous = torch.arange(20) < 8  # rows 0-7 held last epoch
+    upper = torch.arange(20) >= 7  # this epoch the upper group is the rest (and row 7)
+    assert torch.equal(follow(upper, previous), ~upper)
+    assert torch.equal(follow(~upper, previous), ~upper)
+    grown = torch.arange(20) < 10  # two more rows join the held group
+    assert torch.equal(follow(grown, previous), grown)
+    scattered = torch.arange(20) % 2 == 0  # the split found another structure
+    assert follow(scattered, previous) is None
+    assert follow(upper, torch.zeros(20, dtype=torch.bool)) is None  # no split named yet
+
+
 def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_labels():
     from e2abl_ts._e2abl import neighbour_label_entropy
 
