@@ -183,6 +183,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         suspicious samples (at least one when positive; 0 disables recovery). Those carrying the
         backdoor label get the main head's most probable other class and return to the main
         head. With two classes the other class is the only one left, so recovery flips labels.
+        With ``cluster_mode="tracked"`` the rows of a qualifying split are relabelled the same
+        way, whatever ``recovery_rate`` (0 included), and appear in ``recovered_indices_``.
     n_epochs : int, default=60
         Total epochs, warm start included.
     warmup_epochs : int, default=2
