@@ -412,8 +412,17 @@ class E2ABLObjective(Objective):
             if spread(rest, poisoned) <= spread(rest, ~poisoned):
                 return
         else:
+            previous = self.clustered[rows]
+
+            def name(upper, rules):
+                # the group named last time keeps its name (follow); else the group every rule picks
+                named = follow(upper, previous)
+                if named is not None:
+                    return named
+                picks = [larger_side(upper, rule) for rule in rules]
+                return picks[0] if all(torch.equal(p, picks[0]) for p in picks[1:]) else None
+
             poisoned = None
-            previous = self.clustered[rows]  # the group named last time keeps its name (follow)
             if others is not None:
                 # the label-specific direction; poison gathers rows of several classes and the
                 # clean rows are one class, whatever the sizes (10% poison on one of ten classes
@@ -426,15 +435,11 @@ class E2ABLObjective(Objective):
                 split = split_along(centred, direction, self.cluster_sep)
                 if split is not None:
                     upper, rest = split
-                    poisoned = follow(upper, previous)
-                    if poisoned is None:
-                        poisoned = larger_side(upper, lambda g: spread(rest, g))
-                        others = others - feats.mean(dim=0)
-                        others = others - torch.outer(others @ direction, direction)
-                        labels = self.y[other_rows]
-                        varied = larger_side(upper, lambda g: neighbour_label_entropy(rest[g], others, labels))
-                        if not torch.equal(varied, poisoned):
-                            poisoned = None
+                    others = others - feats.mean(dim=0)
+                    others = others - torch.outer(others @ direction, direction)
+                    labels = self.y[other_rows]
+                    poisoned = name(upper, [lambda g: spread(rest, g),
+                                            lambda g: neighbour_label_entropy(rest[g], others, labels)])
             if poisoned is None:
                 # else the top principal direction and the more spread group, at the bar of 5
                 # this was measured with (digits 15 of 15 stopped; the shirts' content split on
@@ -443,9 +448,7 @@ class E2ABLObjective(Objective):
                 if split is None:
                     return
                 upper, rest = split
-                poisoned = follow(upper, previous)
-                if poisoned is None:
-                    poisoned = larger_side(upper, lambda g: spread(rest, g))
+                poisoned = name(upper, [lambda g: spread(rest, g)])
         if int(poisoned.sum()) > room:
             return
         if tracked:

@@ -289,10 +289,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         burst 1.7 / 48.2 against 0.0 / 59.0 (recovery relabels the poison mostly to one wrong
         class, which then absorbs test series) and JapaneseVowels square, seed 0, ASR 43.7
         (isolation recall 0.67); with ``backbone="resnet"`` and 12 epochs on JapaneseVowels it
-        let the square trigger through as well. Pick it for a suspected majority-class target. Images (Fashion-MNIST, 3,000 / 1,000 images,
-        ``resnet18`` at width 16, 15 epochs, seeds 0-2): BadNets, Blend and Trojan at 10% on
-        class 0 give ASR <= 1.4 on 9 of 9 fits, CA 75.3-80.8 against 79.9 / 85.1 / 83.9 for
-        training on clean data; digits seeds 0-4: ASR <= 0.2 on 15 of 15.
+        let the square trigger through as well. Pick it for a suspected majority-class target.
+        Images (Fashion-MNIST, 3,000 / 1,000 images, ``resnet18`` at width 16, 15 epochs, seeds
+        0-2): BadNets, Blend and Trojan at 10% on class 0 give ASR <= 1.4 on 9 of 9 fits, CA
+        75.3-80.8 against 79.9 / 85.1 / 83.9 for training on clean data; digits seeds 0-4: ASR
+        <= 0.2 on 15 of 15.
     no_evidence : {"hold_back", "train_all", "watch"}, default="hold_back"
         ``detector="robust"`` only: what the main head does when, at the end of the warm start,
         the ``isolation_rate`` of largest loss drops do not mostly carry one label (no attack
