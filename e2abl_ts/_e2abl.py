@@ -117,7 +117,8 @@ class E2ABLObjective(Objective):
                  gamma: float, drop: str, return_unsuspicious: bool, detach_second_head: bool | str, batch_size: int,
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
                  no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
-                 lock_label: str = "warmup", cluster_mode: str = "warmup", classes=None):
+                 lock_label: str = "warmup", cluster_mode: str = "warmup", split_recovery: str = "relabel",
+                 classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -135,6 +136,9 @@ class E2ABLObjective(Objective):
         self.sticky = torch.zeros(n, dtype=torch.bool, device=dev)
         # cluster_mode="tracked": the poisoned group of the latest qualifying split (_flag_cluster)
         self.clustered = torch.zeros(n, dtype=torch.bool, device=dev)
+        # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
+        self.split_recovery = split_recovery
+        self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
         self.no_evidence = no_evidence
@@ -209,7 +213,14 @@ class E2ABLObjective(Objective):
         else:
             z_b = z.detach() if self.detach_second_head else z
         second = F.cross_entropy(net.second_head(z_b), yb, reduction="none")
-        main = F.cross_entropy(net.deep(z), self.targets[idx], reduction="none")
+        logits = net.deep(z)
+        main = F.cross_entropy(logits, self.targets[idx], reduction="none")
+        away = self.unlearn[idx]
+        if bool(away.any()):
+            # -log(1 - p(label)): pushes the label down without naming another class
+            label = self.y[idx].unsqueeze(1)
+            others = logits.scatter(1, label, -torch.inf)
+            main = torch.where(away, torch.logsumexp(logits, 1) - torch.logsumexp(others, 1), main)
         self.loss_now[idx] = second.detach()
         self.main_loss_now[idx] = main.detach()
         in_b = self.second_rows[idx].float()
@@ -244,7 +255,7 @@ class E2ABLObjective(Objective):
                     # a few rows flags its slowest clean ones (UWave square, seed 2: 13 of the
                     # label's 15 clean rows within 20 epochs); on a large label it catches the
                     # poisoned rows the split left on the clean side (Fashion-MNIST)
-                    rows = (self.y == self.backdoor_label) & self.main_rows & (self.targets == self.y)
+                    rows = (self.y == self.backdoor_label) & self.main_rows & (self.targets == self.y) & ~self.unlearn
                     if not self.clustered.any() or int(rows.sum()) >= 50:
                         self._flag_mislabelled(self.main_loss_now, rows)
                 self._split(net)
@@ -366,8 +377,8 @@ class E2ABLObjective(Objective):
         are not asked: they judge features that the decision itself reshapes (UWave square,
         ResNet-34, seed 2: both rules right for six epochs, then wrong, and once the clean rows
         were relabelled the rules agreed on them for ten epochs). The latest qualifying split is
-        held (``clustered``); ``_split`` relabels it by true-class recovery and returns the rest
-        of the label to the main head.
+        held (``clustered``); ``_split`` relabels it by true-class recovery or has the main head
+        unlearn its label (``split_recovery``), and returns the rest of the label to the main head.
         Fashion-MNIST (3,000 images, resnet18 width 16, seed 0; AUC of the projection for the
         poison): the top principal direction 0.50-0.70 at separation 3.6-3.9 (the shirts'
         content), the label-specific direction 0.95-0.99 at 3.7-5.0. Digits + BadNets: 15-19
@@ -464,6 +475,7 @@ class E2ABLObjective(Objective):
         suspects = order[: self.n_isolate]
         self.targets = self.y.clone()
         self.recovered = order[:0]
+        self.unlearn.zero_()
         self.backdoor_label, self.evident = None, False
         self.suspected.zero_()
         if self.train_all:  # no attack evident after the warm start: nothing is held back
@@ -513,8 +525,15 @@ class E2ABLObjective(Objective):
             self.main_rows |= returned
             self.suspected &= ~returned  # D_b: the rows the main head does not learn as labelled
             if not self.warm:
-                clustered[candidates] = True
-                candidates = torch.nonzero(clustered).flatten()
+                if self.split_recovery == "unlearn":
+                    # the main head learns them as "not y_b" (the recovery_rate top rows are still
+                    # relabelled below)
+                    self.unlearn = clustered.clone()
+                    self.unlearn[candidates] = False
+                    self.main_rows |= self.unlearn
+                else:
+                    clustered[candidates] = True
+                    candidates = torch.nonzero(clustered).flatten()
         if len(candidates):
             with eval_mode(net):
                 main_logits = predict_logits(lambda xb: net(xb)[0], self.X[candidates], self.batch_size)

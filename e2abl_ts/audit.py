@@ -53,6 +53,9 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     scores = est.poison_scores_
     suspected = est.suspected_poison_mask_
     relabelled = dict(zip(est.recovered_indices_.tolist(), est.recovered_labels_.tolist()))
+    # split_recovery="unlearn": trained away from their label, towards no named class
+    unlearned = getattr(est, "unlearned_indices_", np.zeros(0, dtype=int)).tolist()
+    relabelled.update({i: f"not {y[i]!s}" for i in unlearned})
     flagged = est.mislabel_mask_
     # the cleaned model's view of each row: a poisoned row keeps its true class's look, so the
     # final model (trained without it) gives its (backdoor) label a low probability
@@ -97,7 +100,8 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
              f"({', '.join(f'{n} labelled {lab!s}' for lab, n in zip(labels, counts))})",
              f"- of them, isolated for good as mislabelled-looking (their label fits them far worse than the rest "
              f"of the label): {int(flagged.sum())}",
-             f"- relabelled in the last epoch: {len(relabelled)}"]
+             f"- relabelled in the last epoch: {len(relabelled) - len(unlearned)}"
+             + (f"; trained away from their label (unlearned): {len(unlearned)}" if unlearned else "")]
     if poison_indices is not None:
         p, r = isolation_precision_recall(suspected, poison_indices)
         lines.append(f"- against the known poisoned rows ({len(poison_indices)}): precision {p:.0%}, recall {r:.0%}")

@@ -499,3 +499,66 @@ def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_lab
     mixed = centres[torch.arange(50) % 5] + torch.randn(50, 5, generator=g, dtype=torch.float64)
     assert neighbour_label_entropy(one_class, reference, labels) < 0.1
     assert neighbour_label_entropy(mixed, reference, labels) > 1.5  # log 5 = 1.61
+
+
+def test_unlearned_rows_train_the_main_head_away_from_their_label():
+    """split_recovery="unlearn": a row of the split's poisoned group costs -log(1 - p(label)) in the
+    main head, so a step lowers its label's probability without naming another class."""
+    from e2abl_ts._e2abl import E2ABLObjective
+    from e2abl_ts.networks import reset_parameters
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 2, 24, generator=gen), torch.arange(8) % 3
+    net = DualHeadNetwork(build_backbone("fcn", 2, 3, backbone_kwargs={"widths": (4, 4, 4)}), 3, 1)
+    reset_parameters(net, gen)
+    objective = E2ABLObjective(X, y, 3, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
+                               split_recovery="unlearn")
+    objective.warm = False
+    objective.second_rows = torch.zeros(8, dtype=torch.bool)  # the main head's loss alone
+    away = torch.tensor([True, False, True, False, True, False, True, False])
+    objective.unlearn = away.clone()
+    idx = torch.arange(8)
+
+    def p_label():
+        with torch.no_grad():
+            return torch.softmax(net(X)[0], dim=1)[idx, y]
+
+    before = p_label()
+    loss, _ = objective.batch_loss(net, X, y, idx)
+    logits = net(X)[0].detach()
+    p = torch.softmax(logits, dim=1)[idx, y]
+    ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    expected = torch.where(away, -torch.log1p(-p), ce).mean()
+    assert torch.allclose(loss, expected, atol=1e-5)
+    # a few steps on the unlearned rows alone push their label down
+    objective.main_rows = away
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    for _ in range(5):
+        optimizer.zero_grad()
+        objective.batch_loss(net, X, y, idx)[0].backward()
+        optimizer.step()
+    assert float(p_label()[away].mean()) < float(before[away].mean()) - 0.05
+
+
+def test_tracked_split_rows_are_unlearned_on_series_and_relabelled_when_asked():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2, 40)).astype(np.float32)
+    y = np.array(["a", "b", "c", "d"] * 30)
+    for i, c in enumerate("abcd"):
+        X[y == c, :, 5 + 5 * i: 10 + 5 * i] += 2.0
+    attack = StaticTriggerAttack("c", poison_rate=0.2, random_state=0)
+    X_p, y_p = attack.fit_resample(X, y)
+    kw = dict(backbone="resnet", backbone_kwargs={"widths": (8, 16, 16)}, n_epochs=8, batch_size=16,
+              cluster_mode="tracked", random_state=0)
+    fits = {sr: E2ABLClassifier(**kw, split_recovery=sr).fit(X_p, y_p) for sr in ("auto", "unlearn", "relabel")}
+    assert np.array_equal(fits["auto"].predict_proba(X), fits["unlearn"].predict_proba(X))
+    unlearned = fits["unlearn"].unlearned_indices_
+    assert len(unlearned) >= 5 and set(y_p[unlearned]) == {"c"}
+    assert not set(unlearned) & set(fits["unlearn"].recovered_indices_)  # those are relabelled, these not
+    assert len(fits["unlearn"].recovered_indices_) <= 1  # recovery_rate's top row only
+    assert len(fits["relabel"].unlearned_indices_) == 0
+    assert len(fits["relabel"].recovered_indices_) > len(fits["unlearn"].recovered_indices_)
+    no_recovery = E2ABLClassifier(**kw, recovery_rate=0.0).fit(X_p, y_p)
+    assert len(no_recovery.recovered_indices_) == 0 and len(no_recovery.unlearned_indices_) > 0
