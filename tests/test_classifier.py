@@ -562,3 +562,40 @@ def test_tracked_split_rows_are_unlearned_on_series_and_relabelled_when_asked():
     assert len(fits["relabel"].recovered_indices_) > len(fits["unlearn"].recovered_indices_)
     no_recovery = E2ABLClassifier(**kw, recovery_rate=0.0).fit(X_p, y_p)
     assert len(no_recovery.recovered_indices_) == 0 and len(no_recovery.unlearned_indices_) > 0
+
+
+class _Identity(torch.nn.Module):
+    """Stands in for the shared layers: a row's features are the row itself."""
+
+    def shallow(self, x):
+        return x
+
+
+def test_resplit_catches_the_poison_the_split_left_on_the_clean_side():
+    """Label 0 holds 40 clean rows and 20 poisoned rows (true classes 1-4 plus a trigger); the split
+    held the poison of classes 1 and 2. The resplit adds the rest of the poison (classes 3 and 4),
+    and on a clean side without poison it adds nothing."""
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(5, 16, generator=g) * 6
+    trigger = torch.randn(16, generator=g) * 4
+
+    def rows(k, n, poisoned=False):
+        return centres[k] + (trigger if poisoned else 0) + torch.randn(n, 16, generator=g) * 0.5
+
+    source = torch.tensor([0] * 40 + [1, 2, 3, 4] * 5 + [k for k in range(1, 5) for _ in range(40)])
+    X = torch.cat([rows(0, 40)] + [rows(k, 1, True) for k in [1, 2, 3, 4] * 5]
+                  + [rows(k, 40) for k in range(1, 5)]).reshape(-1, 2, 8)
+    y = torch.cat([torch.zeros(60, dtype=torch.long), source[60:]])
+    poison = torch.zeros(len(y), dtype=torch.bool)
+    poison[40:60] = True
+    for left_behind, expected in [((3, 4), poison & ((source == 3) | (source == 4))), ((), None)]:
+        objective = _objective(X, y, isolation_rate=0.2, drop="absolute", detector="robust",
+                               cluster_mode="tracked", resplit=True)
+        objective.evident, objective.backdoor_label = True, 0
+        held = poison & ~torch.isin(source, torch.tensor(left_behind, dtype=torch.long))
+        objective.clustered = held.clone()
+        objective._resplit(_Identity())
+        if expected is None:
+            assert torch.equal(objective.clustered, held)  # only clean rows left: nothing added
+        else:
+            assert torch.equal(objective.clustered, held | expected)
