@@ -73,6 +73,23 @@ def larger_side(upper: torch.Tensor, statistic) -> torch.Tensor:
     return upper if statistic(upper) >= statistic(~upper) else ~upper
 
 
+def side_rules(rest: torch.Tensor, others: torch.Tensor, centre: torch.Tensor, direction: torch.Tensor,
+               labels: torch.Tensor) -> list:
+    """The two readings of "poison gathers rows of several classes" for a split of a label's rows
+    along ``direction`` (``rest``: the rows with the direction removed): the more spread group,
+    and the group whose rows' nearest rows of other labels (``others``, centred on ``centre``
+    and with the direction removed) carry the most varied ``labels``."""
+    others = others - centre
+    others = others - torch.outer(others @ direction, direction)
+    return [lambda g: spread(rest, g), lambda g: neighbour_label_entropy(rest[g], others, labels)]
+
+
+def agreed_side(upper: torch.Tensor, rules) -> torch.Tensor | None:
+    """The side of the split every rule picks (:func:`larger_side`), or None when they disagree."""
+    picks = [larger_side(upper, rule) for rule in rules]
+    return picks[0] if all(torch.equal(p, picks[0]) for p in picks[1:]) else None
+
+
 def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5) -> torch.Tensor | None:
     """``upper`` or its complement: the group that is the ``previous`` group again (Jaccard
     overlap at least ``overlap``, and larger than the other group's), or None when neither is
@@ -138,7 +155,7 @@ class E2ABLObjective(Objective):
         self.clustered = torch.zeros(n, dtype=torch.bool, device=dev)
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
         self.split_recovery = split_recovery
-        self.resplit = resplit and cluster_mode == "tracked"
+        self.resplit = resplit  # acts only on a tracked split's held group (clustered)
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
@@ -245,15 +262,11 @@ class E2ABLObjective(Objective):
                 if epoch + 1 == self.warmup_epochs:
                     self.locked_label = self.backdoor_label if self.evident else None
                     self.train_all = not self.evident and self.no_evidence in ("train_all", "watch")
-                    self._flag_cluster(net)
-                    if self.resplit:
-                        self._resplit(net)
+                    self._flag_clusters(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
                 else:
                     if self.cluster_mode == "tracked":
-                        self._flag_cluster(net)
-                        if self.resplit:
-                            self._resplit(net)
+                        self._flag_clusters(net)
                     # the main head's turn: rows it finds far harder than the rest of the label.
                     # Once a tracked split holds the poison, only over 50 rows or more: the rest
                     # of a small label trains the main head from scratch, and a median / MAD over
@@ -351,6 +364,12 @@ class E2ABLObjective(Objective):
             new[keep] = True
         self.sticky |= new
 
+    def _flag_clusters(self, net: DualHeadNetwork):
+        """The split of the backdoor label (_flag_cluster), then, if asked, of its clean side (_resplit)."""
+        self._flag_cluster(net)
+        if self.resplit:
+            self._resplit(net)
+
     @torch.no_grad()
     def _flag_cluster(self, net: DualHeadNetwork):
         """Isolate a trigger cluster of the backdoor label, from the network's features.
@@ -422,10 +441,7 @@ class E2ABLObjective(Objective):
             def name(upper, rules):
                 # the group named last time keeps its name (follow); else the group every rule picks
                 named = follow(upper, previous)
-                if named is not None:
-                    return named
-                picks = [larger_side(upper, rule) for rule in rules]
-                return picks[0] if all(torch.equal(p, picks[0]) for p in picks[1:]) else None
+                return named if named is not None else agreed_side(upper, rules)
 
             poisoned = None
             if others is not None:
@@ -440,11 +456,7 @@ class E2ABLObjective(Objective):
                 split = split_along(centred, direction, self.cluster_sep)
                 if split is not None:
                     upper, rest = split
-                    others = others - feats.mean(dim=0)
-                    others = others - torch.outer(others @ direction, direction)
-                    labels = self.y[other_rows]
-                    poisoned = name(upper, [lambda g: spread(rest, g),
-                                            lambda g: neighbour_label_entropy(rest[g], others, labels)])
+                    poisoned = name(upper, side_rules(rest, others, feats.mean(dim=0), direction, self.y[other_rows]))
             if poisoned is None:
                 # else the top principal direction and the more spread group, at the bar of 5
                 # this was measured with (digits 15 of 15 stopped; the shirts' content split on
@@ -508,13 +520,9 @@ class E2ABLObjective(Objective):
         if split is None:
             return
         upper, rest = split
-        others = others - feats.mean(dim=0)
-        others = others - torch.outer(others @ top, top)
-        labels = self.y[other_rows]
-        by_spread = larger_side(upper, lambda g: spread(rest, g))
-        by_neighbours = larger_side(upper, lambda g: neighbour_label_entropy(rest[g], others, labels))
-        if torch.equal(by_spread, by_neighbours) and int(by_spread.sum()) <= room:
-            self.clustered[rows[by_spread]] = True
+        poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]))
+        if poisoned is not None and int(poisoned.sum()) <= room:
+            self.clustered[rows[poisoned]] = True
 
     @torch.no_grad()
     def _split(self, net: DualHeadNetwork):

@@ -54,7 +54,7 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     suspected = est.suspected_poison_mask_
     relabelled = dict(zip(est.recovered_indices_.tolist(), est.recovered_labels_.tolist()))
     # split_recovery="unlearn": trained away from their label, towards no named class
-    unlearned = getattr(est, "unlearned_indices_", np.zeros(0, dtype=int)).tolist()
+    unlearned = est.unlearned_indices_.tolist()
     relabelled.update({i: f"not {y[i]!s}" for i in unlearned})
     flagged = est.mislabel_mask_
     # the cleaned model's view of each row: a poisoned row keeps its true class's look, so the

@@ -297,8 +297,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         0.7 / 64.1); ECG5000 square on the majority class 1.1 / 92.2 against 41.0 / 85.1, burst
         7.0 / 86.7 against 60.6 / 88.8; UWave sine 1.8 / 59.1 against 0.0 / 59.1; but UWave
         burst 1.7 / 48.2 against 0.0 / 59.0 (recovery relabels the poison mostly to one wrong
-        class, which then absorbs test series; unlearned: 5.4 / 64.1) and JapaneseVowels square, seed 0, ASR 43.7
-        (isolation recall 0.67); with ``backbone="resnet"`` and 12 epochs on JapaneseVowels it
+        class, which then absorbs test series; unlearned: 5.4 / 64.1) and JapaneseVowels
+        square, seed 0, ASR 43.7 (isolation recall 0.67); with ``backbone="resnet"`` and 12
+        epochs on JapaneseVowels it
         let the square trigger through as well. Pick it for a suspected majority-class target.
         Images (Fashion-MNIST, 3,000 / 1,000 images, ``resnet18`` at width 16, 15 epochs, seeds
         0-2): BadNets, Blend and Trojan at 10% on class 0 give ASR <= 1.4 on 9 of 9 fits, CA
