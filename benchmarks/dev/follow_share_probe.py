@@ -66,7 +66,8 @@ def main():
                                   cluster_mode="tracked", resplit=True).fit(X_p, y_p)
             precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
             asr = 100 * attack_success_rate(clf, attack, X_test, y_test)
-            print(f"{args.data} {args.attack} seed {seed}, {name}: ASR {asr:.1f} / CA {100 * clf.score(X_test, y_test):.1f},"
+            ca = 100 * clf.score(X_test, y_test)
+            print(f"{args.data} {args.attack} seed {seed}, {name}: ASR {asr:.1f} / CA {ca:.1f},"
                   f" isolation P / R {precision:.2f} / {recall:.2f}", flush=True)
     e2abl_module.follow = LIBRARY_FOLLOW
 
