@@ -17,7 +17,9 @@ Measured on a 2-core CPU (ASR / CA, library ``follow`` -> probe): JapaneseVowels
 all three); sine seed 0 0.0 / 92.7 -> 0.3 / 90.5; burst seed 0 10.0 / 89.5 -> 0.0 / 92.4; UWave
 square seed 2 (``resnet34``, 60 epochs; the library figure is session 15's tracked fit, where the
 resplit's 30-row floor leaves it idle) 5.0 / 70.6 -> 3.6 / 65.6 (precision 0.80: 3 clean rows
-kept); OSULeaf's majority burst (the suite's fit) 71.7 -> 41.9. Images not measured.
+kept); UWave burst seed 0 2.5 / 65.9 -> 1.4 / 56.2 (precision 0.71 -> 0.52: growing holds clean rows
+of a small label); OSULeaf's majority burst (the suite's fit) 71.7 -> 41.9; Fashion-MNIST (3,000
+images, ``resnet18`` width 16) BadNets seed 1 1.4 / 79.9 -> 0.2 / 78.9, Trojan seed 2 0.1 / 78.4 -> 0.3 / 78.2.
 """
 
 import argparse
