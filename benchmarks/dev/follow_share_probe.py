@@ -64,14 +64,16 @@ def main():
         X_p, y_p = attack.fit_resample(X_train, y_train)
         for name, rule in (("library follow", LIBRARY_FOLLOW), ("follow by share", follow_by_share)):
             e2abl_module.follow = rule
-            clf = E2ABLClassifier(backbone=args.backbone, n_epochs=args.epochs, random_state=seed, device="cpu",
-                                  cluster_mode="tracked", resplit=True).fit(X_p, y_p)
+            try:
+                clf = E2ABLClassifier(backbone=args.backbone, n_epochs=args.epochs, random_state=seed, device="cpu",
+                                      cluster_mode="tracked", resplit=True).fit(X_p, y_p)
+            finally:
+                e2abl_module.follow = LIBRARY_FOLLOW
             precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
             asr = 100 * attack_success_rate(clf, attack, X_test, y_test)
             ca = 100 * clf.score(X_test, y_test)
             print(f"{args.data} {args.attack} seed {seed}, {name}: ASR {asr:.1f} / CA {ca:.1f},"
                   f" isolation P / R {precision:.2f} / {recall:.2f}", flush=True)
-    e2abl_module.follow = LIBRARY_FOLLOW
 
 
 if __name__ == "__main__":
