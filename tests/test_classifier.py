@@ -474,16 +474,22 @@ def test_label_specific_direction_finds_the_trigger_where_the_top_direction_is_c
 
 def test_follow_keeps_the_name_of_the_group_the_previous_split_held():
     """Otsu's upper group is the poison in one epoch and the clean rows in the next: follow names
-    the group that is the previous one again, and gives up when neither group is."""
+    the group that is the previous one again, keeps the previous rows when the split cut inside
+    them, and gives up when neither group is."""
     from e2abl_ts._e2abl import follow
 
-    previous = torch.arange(20) < 8  # rows 0-7 held last epoch
-    upper = torch.arange(20) >= 7  # this epoch the upper group is the rest (and row 7)
-    assert torch.equal(follow(upper, previous), ~upper)
-    assert torch.equal(follow(~upper, previous), ~upper)
-    grown = torch.arange(20) < 10  # two more rows join the held group
+    rows = torch.arange(20)
+    previous = rows < 8  # rows 0-7 held last epoch
+    lower = (rows < 7) | (rows == 8) | (rows == 9)  # this epoch: 7 of the held rows and 2 new ones
+    upper = ~lower  # Otsu's upper group is the rest
+    assert torch.equal(follow(upper, previous), lower)  # Jaccard 0.7: this group, not the old rows
+    assert torch.equal(follow(lower, previous), lower)
+    nested = rows < 3  # the split cut inside the held group: 3 of its 8 rows (Jaccard 0.375)
+    assert torch.equal(follow(nested, previous), previous)  # the held group stays whole
+    assert torch.equal(follow(~nested, previous), previous)
+    grown = rows < 10  # two more rows join the held group
     assert torch.equal(follow(grown, previous), grown)
-    scattered = torch.arange(20) % 2 == 0  # the split found another structure
+    scattered = rows % 2 == 0  # the split found another structure
     assert follow(scattered, previous) is None
     assert follow(upper, torch.zeros(20, dtype=torch.bool)) is None  # no split named yet
 
