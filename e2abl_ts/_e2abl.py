@@ -103,7 +103,7 @@ def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5) ->
     was followed to the end (ASR 32.7). Keeping the group there: 1.5, and on seeds 1 / 2 3.5 / 2.7
     against 29.2 / 82.0, burst seed 1 0.0 against 27.1, clean data seed 0 CA 94.9 against 87.3
     (``benchmarks/results/robustness_matrix_follow_cpu_s17.jsonl``; the matrix's 40 other fits on
-    three datasets and Fashion-MNIST seed 1 are unchanged). Naming by the side's share
+    three datasets and Fashion-MNIST's nine fits, seeds 0-2, are unchanged). Naming by the side's share
     everywhere (keeping the previous rows at a share >= 0.9) cost images: Fashion-MNIST + Blend,
     seed 1, CA 79.7 -> 76.6.
     """
@@ -423,9 +423,9 @@ class E2ABLObjective(Objective):
         the whole group) keeps the name and the rules are not asked: they judge features that the
         decision itself reshapes (UWave square, ResNet-34, seed 2: both rules right for six
         epochs, then wrong, and once the clean rows were relabelled the rules agreed on them for
-        ten epochs). The latest qualifying split is
-        held (``clustered``); ``_split`` relabels it by true-class recovery or has the main head
-        unlearn its label (``split_recovery``), and returns the rest of the label to the main head.
+        ten epochs). The latest qualifying split is held (``clustered``); ``_split`` relabels it by
+        true-class recovery or has the main head unlearn its label (``split_recovery``), and
+        returns the rest of the label to the main head.
         Fashion-MNIST (3,000 images, resnet18 width 16, seed 0; AUC of the projection for the
         poison): the top principal direction 0.50-0.70 at separation 3.6-3.9 (the shirts'
         content), the label-specific direction 0.95-0.99 at 3.7-5.0. Digits + BadNets: 15-19

@@ -337,7 +337,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         floor) it does nothing; without that floor it cost UWave square seed 0 11 points of CA.
         Off by default: in the CPU robustness matrix (``"resnet"``, 30 epochs, JapaneseVowels,
         GunPoint and BasicMotions, seeds 0-2) ``cluster_mode="tracked", resplit=True`` averaged
-        ASR 27.5 against the default's 25.8, and images were not measured.
+        ASR 27.5 against the default's 25.8 (23.0 since session 17's ``follow``, which keeps a
+        group a split cuts inside), but it goes with "tracked", which still fails OSULeaf's
+        majority burst on series, and images were not measured.
     no_evidence : {"hold_back", "train_all", "watch"}, default="hold_back"
         ``detector="robust"`` only: what the main head does when, at the end of the warm start,
         the ``isolation_rate`` of largest loss drops do not mostly carry one label (no attack
