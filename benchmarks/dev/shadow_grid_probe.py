@@ -41,8 +41,9 @@ def features(self, net, idx, grid):
     """The library's grid features, with ``self.cells`` cells on series (8 unless the shadow runs)."""
     if not grid or self.X.dim() == 4:
         return LIBRARY_FEATURES(self, net, idx, grid)
-    embed = lambda xb: F.adaptive_avg_pool1d(net.shallow(xb), getattr(self, "cells", 8)).flatten(1)  # noqa: E731
-    return torch.cat([embed(self.X[idx[s: s + 256]]) for s in range(0, len(idx), 256)]).double()
+    cells = getattr(self, "cells", 8)
+    batches = (self.X[idx[s: s + 256]] for s in range(0, len(idx), 256))
+    return torch.cat([F.adaptive_avg_pool1d(net.shallow(xb), cells).flatten(1) for xb in batches]).double()
 
 
 def shadow_gated_flag(self, net):
