@@ -55,14 +55,19 @@ def follow_by_share(upper, previous, overlap=0.5):
     return (upper if share(upper) > share(~upper) else ~upper) | previous
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def cell_parser(description):
+    """The command line of a one-cell probe: dataset, attack, seeds, backbone, epochs."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", default="JapaneseVowels")
     parser.add_argument("--attack", default="square")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--backbone", default="resnet")
     parser.add_argument("--epochs", type=int, default=30)
-    args = parser.parse_args()
+    return parser
+
+
+def main():
+    args = cell_parser(__doc__.split("\n\n")[0]).parse_args()
     warnings.filterwarnings("ignore")
     X_train, y_train, X_test, y_test = load_dataset(args.data)
     for seed in args.seeds:

@@ -21,7 +21,6 @@ JapaneseVowels (``resnet``, 30 epochs, seeds 0-2) as the library on 8 of 9 fits,
 epochs, seed 0) 1.6 / 85.3, 6.5 / 87.3, as the library's tracked split. Matrix: README "Session 17".
 """
 
-import argparse
 import warnings
 
 import numpy as np
@@ -32,6 +31,7 @@ from e2abl_ts import E2ABLClassifier, _e2abl
 from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate, isolation_precision_recall
+from follow_share_probe import cell_parser  # the same one-cell command line (benchmarks/dev)
 
 LIBRARY_FLAG = _e2abl.E2ABLObjective._flag_cluster
 LIBRARY_FEATURES = _e2abl.E2ABLObjective._features
@@ -73,12 +73,7 @@ def fit_and_score(X_p, y_p, **kwargs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="JapaneseVowels")
-    parser.add_argument("--attack", default="square")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--backbone", default="resnet")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser = cell_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--osuleaf", action="store_true", help="the test suite's OSULeaf majority burst instead")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
