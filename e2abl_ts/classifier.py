@@ -304,9 +304,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         seed 0, 34.4 / -6.0 against 42.7 / -6.8. Where the gate never opens the fit is the "warmup"
         one without a split: JapaneseVowels square seed 1 and GunPoint square seed 1 keep its 23.0
         and 29.7, which the ungated split had brought to 3.5 and 0.0. Earlier (session 15, no
-        resplit, no gate), on series with ResNet-34, 60 epochs, 10% poison, 2-core CPU, ASR / CA, "tracked" (relabelling the
-        split; ``split_recovery`` gives "unlearn"'s figures) against "warmup"
-        (seeds 0-2 here, or the H100 means of seeds 0-4): UWave square (seeds 0-4) 1.2 / 67.4
+        resplit, no gate), on series with ResNet-34, 60 epochs, 10% poison, 2-core CPU, ASR /
+        CA, "tracked" (relabelling the split; ``split_recovery`` gives "unlearn"'s figures)
+        against "warmup" (seeds 0-2 here, or the H100 means of seeds 0-4): UWave square (seeds 0-4) 1.2 / 67.4
         against 0.0 / 60.7 on seeds 0-2 (the target class is learned again; METHOD.md's floor is
         0.7 / 64.1); ECG5000 square on the majority class 1.1 / 92.2 against 41.0 / 85.1, burst
         7.0 / 86.7 against 60.6 / 88.8; UWave sine 1.8 / 59.1 against 0.0 / 59.1; but UWave
@@ -489,8 +489,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="auto", return_unsuspicious=True, detach_second_head="auto", detector="robust",
                  mislabel_z=2.5, cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
-                 resplit="auto", no_evidence="hold_back", release_rank="auto", release_budget=False, lock_label="warmup",
-                 second_head_pool="auto", backbone_kwargs=None, batch_size=64,
+                 resplit="auto", no_evidence="hold_back", release_rank="auto", release_budget=False,
+                 lock_label="warmup", second_head_pool="auto", backbone_kwargs=None, batch_size=64,
                  lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
                  random_state=None, verbose=False):
         self.backbone = backbone
