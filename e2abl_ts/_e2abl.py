@@ -15,6 +15,10 @@ import torch.nn.functional as F
 from ._trainer import Objective, eval_mode, predict_logits, set_lr
 from .networks import DualHeadNetwork
 
+# the tracked split's grid (cells per axis), and on series the finer grid of the shadow split that gates it
+GRID_CELLS = 8
+SHADOW_CELLS = 16
+
 
 def label_specific_direction(centred: torch.Tensor, others: torch.Tensor, top: torch.Tensor,
                              k: int = 10) -> torch.Tensor:
@@ -173,7 +177,7 @@ class E2ABLObjective(Objective):
         # cluster_mode="tracked": the poisoned group of the latest qualifying split (_flag_cluster)
         self.clustered = torch.zeros(n, dtype=torch.bool, device=dev)
         # tracked on series: a finer-grid shadow split gates it (_flag_clusters)
-        self.shadow_cells = 16 if cluster_mode == "tracked" and X.dim() == 3 else 0
+        self.shadow_cells = SHADOW_CELLS if cluster_mode == "tracked" and X.dim() == 3 else 0
         self.shadow = torch.zeros_like(self.clustered)
         self.shadow_named = False
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
@@ -408,7 +412,7 @@ class E2ABLObjective(Objective):
             self._resplit(net)
 
     @torch.no_grad()
-    def _flag_cluster(self, net: DualHeadNetwork, held: torch.Tensor, cells: int = 8):
+    def _flag_cluster(self, net: DualHeadNetwork, held: torch.Tensor, cells: int = GRID_CELLS):
         """Isolate a trigger cluster of the backdoor label, from the network's features.
 
         Once the trigger is learned, the features of the rows labelled y_b split along one
@@ -513,7 +517,8 @@ class E2ABLObjective(Objective):
         else:
             self.sticky[rows[poisoned]] = True
 
-    def _features(self, net: DualHeadNetwork, idx: torch.Tensor, grid: bool, cells: int = 8) -> torch.Tensor:
+    def _features(self, net: DualHeadNetwork, idx: torch.Tensor, grid: bool,
+                  cells: int = GRID_CELLS) -> torch.Tensor:
         """Rows' features: the shared layers' maps averaged over a grid of ``cells`` cells per axis
         (``grid``), else the second head's pooled features."""
 
