@@ -653,3 +653,40 @@ def test_auto_split_is_tracked_with_resplit_on_series():
     assert len(auto.unlearned_indices_) > 0  # the tracked split's rows, unlearned
     warmup = E2ABLClassifier(**SPLIT_KW, cluster_mode="warmup").fit(X_p, y_p)
     assert len(warmup.unlearned_indices_) == 0 and not np.allclose(auto.predict_proba(X), warmup.predict_proba(X))
+
+
+def _inflated(warm_loss, y):
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    objective = E2ABLObjective(torch.zeros(len(y), 1, 8), y, 4, warmup_epochs=2, lr=0.01, second_head_lr=0.005,
+                               warmup_lr=0.01, isolation_rate=0.2, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
+                               detector="robust", inflated_label=True)
+    objective.warm_loss, objective.n_warm_loss = warm_loss * 2, 2  # the mean of two warm epochs
+    objective.backdoor_label, objective.evident = 0, True  # what the loss drops said: the easy label
+    objective._flag_inflated_label()
+    return objective
+
+
+def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss_tail():
+    # 40 rows, 4 classes (log 4 = 1.39), an isolation budget of 8: the data are learned (loss 0.05)
+    # except 9 rows of label 3 that the shallow model places elsewhere (loss 3)
+    y = torch.arange(40) % 4
+    loss = torch.full((40,), 0.05)
+    inflated = torch.nonzero(y == 3).flatten()[:9]
+    loss[inflated] = torch.linspace(2.5, 3.5, 9)
+    objective = _inflated(loss, y)
+    assert objective.backdoor_label == 3 and objective.evident
+    assert objective.sticky.sum() == 8 and bool(objective.sticky[inflated[1:]].all())  # the 8 worst
+    # no label holds half of the tail: the warm start's label stands, nothing is isolated
+    spread = torch.full((40,), 0.05)
+    for label, n in ((3, 3), (2, 3), (1, 2)):
+        spread[torch.nonzero(y == label).flatten()[:n]] = 3.0
+    objective = _inflated(spread, y)
+    assert objective.backdoor_label == 0 and not objective.sticky.any()
+    # the tail's rows are hard but not placed elsewhere (loss under log 4): a hard class, not poison
+    objective = _inflated(torch.where(loss > 1, torch.tensor(1.2), loss), y)
+    assert objective.backdoor_label == 0 and not objective.sticky.any()
+    # the data are not learned yet (median loss over log(4) / 4): no evidence either way
+    objective = _inflated(torch.where(loss > 1, loss, torch.tensor(0.6)), y)
+    assert objective.backdoor_label == 0 and not objective.sticky.any()
