@@ -428,10 +428,14 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         log(K) (placed in other classes more surely than by chance), that label is the backdoor
         label, locked, and those rows stay isolated. The loss-drop label names the easy majority
         there instead: on ECG5000's 2-row minority class (10% poison, ``resnet``, 30 epochs, seed
-        0) square / sine / burst went from ASR 100 / 99.3 / 89.3 (recall 0) to the figures in
-        the README. On the datasets whose median loss is still near log(K) after the warm start
+        0) square / sine / burst went from ASR / CA 100 / 87.3, 99.3 / 92.7, 89.3 / 85.3 (recall
+        0) to 0.0 / 93.3, 0.0 / 95.3, 0.0 / 92.0 (recall 1.00). With ResNet-34 (60 epochs) it
+        catches the burst (0.0 / 94.0 against 96.7 / 73.3) but not square or sine, which the
+        shallow stages half-learn during the warm start (ASR 100). The poison must fill at least
+        half of the ``isolation_rate`` tail, so it cannot act at 5% poison with the default
+        rate. On the datasets whose median loss is still near log(K) after the warm start
         (JapaneseVowels, GunPoint, BasicMotions, UWave) it never acts; it acted on none of 15
-        clean fits.
+        clean fits (README, "Session 19").
     second_head_pool : {"auto", "avg", "avgmax"}, default="auto"
         How the second head pools its features over time (or space): "avg", or "avgmax"
         (average and maximum side by side, so a trigger confined to a small region is not
