@@ -670,14 +670,22 @@ def _inflated(warm_loss, y):
 
 def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss_tail():
     # 40 rows, 4 classes (log 4 = 1.39), an isolation budget of 8: the data are learned (loss 0.05)
-    # except 9 rows of label 3 that the shallow model places elsewhere (loss 3)
-    y = torch.arange(40) % 4
+    # except 7 of label 3's 8 rows, which the shallow model places elsewhere (loss 3), and one row
+    # of label 0 (the eighth of the tail)
+    y = torch.tensor([0] * 12 + [1] * 12 + [2] * 8 + [3] * 8)
     loss = torch.full((40,), 0.05)
-    inflated = torch.nonzero(y == 3).flatten()[:9]
-    loss[inflated] = torch.linspace(2.5, 3.5, 9)
+    inflated = torch.arange(32, 39)
+    loss[inflated] = torch.linspace(2.5, 3.5, 7)
+    loss[0] = 2.0
     objective = _inflated(loss, y)
     assert objective.backdoor_label == 3 and objective.evident
-    assert objective.sticky.sum() == 8 and bool(objective.sticky[inflated[1:]].all())  # the 8 worst
+    # 7 of the label's 8 rows are other classes' series: none of its rows is trusted
+    assert torch.equal(objective.sticky, y == 3)
+    # the same 7 rows in a label of 20 (label 1's rows too): only they are held
+    big = torch.where(y == 1, torch.tensor(3), y)
+    objective = _inflated(loss, big)
+    assert objective.backdoor_label == 3 and objective.evident
+    assert torch.equal(torch.nonzero(objective.sticky).flatten(), inflated)
     # no label holds half of the tail: the warm start's label stands, nothing is isolated
     spread = torch.full((40,), 0.05)
     for label, n in ((3, 3), (2, 3), (1, 2)):
