@@ -18,15 +18,12 @@ for all three attacks on "badminton" (ASR 100 / 93.3 / 16.7): the easy class's d
 poisoned rows, and the label is locked after the warm start.
 """
 
-import argparse
 import json
 import warnings
 
-import numpy as np
+from _cells import poisoned_fits, probe_parser
 
 from e2abl_ts import E2ABLClassifier, _e2abl
-from e2abl_ts.benchmark._registry import ATTACKS
-from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
 
 OBJECTIVES = []
@@ -39,32 +36,23 @@ def recording_init(self, *args, **kwargs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = probe_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="benchmarks/results/evidence_probe.jsonl")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     _e2abl.E2ABLObjective.__init__ = recording_init
     with open(args.out, "a") as out:
-        for data in args.datasets:
-            X_train, y_train, X_test, y_test = load_dataset(data)
-            labels, counts = np.unique(y_train, return_counts=True)
-            targets = sorted({labels[0], labels[np.argmax(counts)], labels[np.argmin(counts)]})
-            for seed in args.seeds:
-                for trigger, target in [("none", None)] + [(a, t) for a in ("square", "sine", "burst") for t in targets]:
-                    attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
-                    X_p, y_p = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
-                    clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu")
-                    clf.fit(X_p, y_p)
-                    objective = OBJECTIVES[-1]
-                    row = dict(dataset=data, attack=trigger, target=None if target is None else str(target), seed=seed,
-                               label=None if clf.backdoor_label_ is None else str(clf.backdoor_label_),
-                               shadow_named=bool(objective.shadow_named), split_holds=bool(objective.clustered.any()),
-                               flagged=int(objective.sticky.sum()),
-                               asr=None if attack is None else attack_success_rate(clf, attack, X_test, y_test))
-                    print(row, flush=True)
-                    out.write(json.dumps(row) + "\n")
+        for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(args.datasets, args.seeds):
+            clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu")
+            clf.fit(X_p, y_p)
+            objective = OBJECTIVES[-1]
+            row = dict(dataset=data, attack=trigger, target=None if target is None else str(target), seed=seed,
+                       label=None if clf.backdoor_label_ is None else str(clf.backdoor_label_),
+                       shadow_named=bool(objective.shadow_named), split_holds=bool(objective.clustered.any()),
+                       flagged=int(objective.sticky.sum()),
+                       asr=None if attack is None else attack_success_rate(clf, attack, X_test, y_test))
+            print(row, flush=True)
+            out.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,11 @@ and on none of the other 69 (15 of them clean). ``resnet34`` on ECG5000, UWave a
 JapaneseVowels: on ECG5000's minority burst (seeds 0-2, 34-37 rows) and on none of the other 42.
 """
 
-import argparse
 import warnings
 
-import numpy as np
+from _cells import poisoned_fits, probe_parser
 
 from e2abl_ts import E2ABLClassifier, _e2abl
-from e2abl_ts.benchmark._registry import ATTACKS
-from e2abl_ts.datasets import load_dataset
 
 ISOLATED = []
 LIBRARY_RULE = _e2abl.E2ABLObjective._flag_inflated_label
@@ -34,25 +31,16 @@ def recording_rule(self):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = probe_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--backbone", default="resnet")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     _e2abl.E2ABLObjective._flag_inflated_label = recording_rule
-    for data in args.datasets:
-        X_train, y_train, _, _ = load_dataset(data)
-        labels, counts = np.unique(y_train, return_counts=True)
-        targets = sorted({labels[0], labels[np.argmax(counts)], labels[np.argmin(counts)]})
-        for seed in args.seeds:
-            for trigger, target in [("none", None)] + [(a, t) for a in ("square", "sine", "burst") for t in targets]:
-                attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
-                X_p, y_p = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
-                clf = E2ABLClassifier(backbone=args.backbone, random_state=seed, device="cpu")
-                clf.set_params(n_epochs=clf.warmup_epochs + 1).fit(X_p, y_p)
-                print(f"{data.split('/')[-1]} {trigger} target={target} seed={seed}: "
-                      f"rows isolated by the rule {ISOLATED[-1]}", flush=True)
+    for data, trigger, target, seed, _, X_p, y_p, _, _ in poisoned_fits(args.datasets, args.seeds):
+        clf = E2ABLClassifier(backbone=args.backbone, random_state=seed, device="cpu")
+        clf.set_params(n_epochs=clf.warmup_epochs + 1).fit(X_p, y_p)
+        print(f"{data.split('/')[-1]} {trigger} target={target} seed={seed}: "
+              f"rows isolated by the rule {ISOLATED[-1]}", flush=True)
 
 
 if __name__ == "__main__":

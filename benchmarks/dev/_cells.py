@@ -1,0 +1,30 @@
+"""The fits the session-18/19 probes walk: every dataset x seed, clean data first, then square /
+sine / burst at 10% on each distinct first / majority / minority label."""
+
+import argparse
+
+import numpy as np
+
+from e2abl_ts.benchmark._registry import ATTACKS
+from e2abl_ts.datasets import load_dataset
+
+
+def probe_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    return parser
+
+
+def poisoned_fits(datasets, seeds):
+    """Yield ``(data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test)``; ``attack``
+    and ``target`` are None on clean data."""
+    for data in datasets:
+        X_train, y_train, X_test, y_test = load_dataset(data)
+        labels, counts = np.unique(y_train, return_counts=True)
+        targets = sorted({labels[0], labels[np.argmax(counts)], labels[np.argmin(counts)]})
+        for seed in seeds:
+            for trigger, target in [("none", None)] + [(a, t) for a in ("square", "sine", "burst") for t in targets]:
+                attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
+                X_fit, y_fit = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
+                yield data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test
