@@ -297,12 +297,12 @@ def test_lr_schedule_is_a_parameter_of_every_estimator(toy):
         E2ABLClassifier(**TINY, lr_schedule="linear").fit(X, y)
 
 
-def _objective(X, y, **kw):
+def _objective(X, y, n_classes=2, **kw):
     from e2abl_ts._e2abl import E2ABLObjective
 
     defaults = dict(warmup_epochs=1, lr=0.01, second_head_lr=0.005, warmup_lr=0.01, recovery_rate=0.0, gamma=1.0,
                     return_unsuspicious=True, detach_second_head=False, batch_size=8)
-    return E2ABLObjective(X, y, 2, **{**defaults, **kw})
+    return E2ABLObjective(X, y, n_classes, **{**defaults, **kw})
 
 
 def test_cumulative_drop_ranks_rows_learned_early_above_rows_learned_late():
@@ -656,12 +656,8 @@ def test_auto_split_is_tracked_with_resplit_on_series():
 
 
 def _inflated(warm_loss, y):
-    from e2abl_ts._e2abl import E2ABLObjective
-
-    objective = E2ABLObjective(torch.zeros(len(y), 1, 8), y, 4, warmup_epochs=2, lr=0.01, second_head_lr=0.005,
-                               warmup_lr=0.01, isolation_rate=0.2, recovery_rate=0.0, gamma=1.0, drop="absolute",
-                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               detector="robust", inflated_label=True)
+    objective = _objective(torch.zeros(len(y), 1, 8), y, 4, warmup_epochs=2, isolation_rate=0.2, drop="absolute",
+                           detector="robust", inflated_label=True)
     objective.warm_loss, objective.n_warm_loss = warm_loss * 2, 2  # the mean of two warm epochs
     objective.backdoor_label, objective.evident = 0, True  # what the loss drops said: the easy label
     objective._flag_inflated_label()
