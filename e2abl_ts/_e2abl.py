@@ -158,7 +158,7 @@ class E2ABLObjective(Objective):
                  detector: str = "paper", mislabel_z: float = 2.5, cluster_sep: float = 3.0,
                  no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
                  lock_label: str = "warmup", cluster_mode: str = "warmup", split_recovery: str = "relabel",
-                 resplit: bool = False, inflated_label: bool = False, classes=None):
+                 resplit: bool = False, inflated_label: bool = False, shadow_cells: int = 0, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -176,8 +176,8 @@ class E2ABLObjective(Objective):
         self.sticky = torch.zeros(n, dtype=torch.bool, device=dev)
         # cluster_mode="tracked": the poisoned group of the latest qualifying split (_flag_cluster)
         self.clustered = torch.zeros(n, dtype=torch.bool, device=dev)
-        # tracked on series: a finer-grid shadow split gates it (_flag_clusters)
-        self.shadow_cells = SHADOW_CELLS if cluster_mode == "tracked" and X.dim() == 3 else 0
+        # a finer-grid shadow split gates it (_flag_clusters; the estimator asks for it on series)
+        self.shadow_cells = shadow_cells if cluster_mode == "tracked" else 0
         self.shadow = torch.zeros_like(self.clustered)
         self.shadow_named = False
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._e2abl import E2ABLObjective
+from ._e2abl import SHADOW_CELLS, E2ABLObjective
 from ._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from ._trainer import train
 from .networks import DualHeadNetwork, reset_parameters
@@ -61,7 +61,11 @@ class E2ABLMixin:
                 f"got warmup_epochs={self.warmup_epochs}, n_epochs={self.n_epochs}."
             )
 
-    def _fit_module(self, backbone, X, y, generator):
+    def _resolved_options(self, backbone, X) -> dict:
+        """The trainer's options with every ``"auto"`` resolved for this backbone and modality.
+
+        The modality choices live here, not in the trainer core, which sees only these values.
+        """
         four_stage_series = self._data_dim == 1 and len(backbone.stages) >= 4
         attach = self.attach_stage
         if attach == "auto":
@@ -117,21 +121,28 @@ class E2ABLMixin:
             # patch is 14% of the image, "avg" works (ASR 0.8) and "avgmax" does not (100).
             # Series keep the measured "avg".
             pool = "avgmax" if self._data_dim == 2 and min(X.shape[-2:]) >= 16 else "avg"
+        # tracked on series: the 8-cell split is gated by a 16-cell shadow split (session 18,
+        # OSULeaf's 8-step burst); images have no shadow
+        shadow_cells = SHADOW_CELLS if cluster_mode == "tracked" and self._data_dim == 1 else 0
+        return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
+                    cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
+                    cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells)
+
+    def _fit_module(self, backbone, X, y, generator):
+        options = self._resolved_options(backbone, X)
         with torch.random.fork_rng(devices=[]):  # the second head is redrawn from generator
-            net = DualHeadNetwork(backbone, len(self.classes_), attach, second_head_pool=pool)
+            net = DualHeadNetwork(backbone, len(self.classes_), options.pop("attach_stage"),
+                                  second_head_pool=options.pop("second_head_pool"))
         # drawn on the CPU like the backbone, then moved: a CPU generator cannot fill CUDA tensors
         reset_parameters(net.second_head, generator)
         net = net.to(X.device)
         objective = E2ABLObjective(
             X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
             second_head_lr=self.second_head_lr, warmup_lr=self.warmup_lr, isolation_rate=self.isolation_rate,
-            recovery_rate=self.recovery_rate, gamma=self.gamma, drop=drop,
-            return_unsuspicious=self.return_unsuspicious, detach_second_head=detach,
+            recovery_rate=self.recovery_rate, gamma=self.gamma, return_unsuspicious=self.return_unsuspicious,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
-            cluster_sep=cluster_sep, no_evidence=self.no_evidence, release_rank=release_rank,
-            release_budget=self.release_budget, lock_label=self.lock_label, cluster_mode=cluster_mode,
-            split_recovery=split_recovery, resplit=resplit, inflated_label=self.inflated_label,
-            classes=self.classes_,
+            no_evidence=self.no_evidence, release_budget=self.release_budget, lock_label=self.lock_label,
+            inflated_label=self.inflated_label, classes=self.classes_, **options,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,

@@ -618,20 +618,21 @@ def test_resplit_catches_the_poison_the_split_left_on_the_clean_side():
             assert torch.equal(objective.clustered, held | expected)
 
 
-@pytest.mark.parametrize("shape, gated", [((20, 1, 32), True), ((20, 1, 8, 8), False)])
-def test_the_tracked_split_acts_on_series_only_once_the_16_cell_shadow_has_named_a_group(monkeypatch, shape, gated):
-    """On series the 8-cell split may hold rows only after the 16-cell shadow split (its own held
-    group) has named one; images have no shadow."""
+@pytest.mark.parametrize("shadow_cells", [16, 0])
+def test_the_tracked_split_acts_only_once_the_shadow_has_named_a_group(monkeypatch, shadow_cells):
+    """With a shadow grid the 8-cell split may hold rows only after the shadow split (its own held
+    group) has named one; without one it acts at once."""
     from e2abl_ts._e2abl import E2ABLObjective
 
+    gated = shadow_cells > 0
     y = torch.tensor([0] * 10 + [1] * 10)
-    objective = _objective(torch.zeros(shape), y, isolation_rate=0.5, drop="absolute", detector="robust",
-                           cluster_mode="tracked")
+    objective = _objective(torch.zeros(20, 1, 32), y, isolation_rate=0.5, drop="absolute", detector="robust",
+                           cluster_mode="tracked", shadow_cells=shadow_cells)
     shadow_names = []  # whether the shadow split holds rows 0-2, call by call: on the second call only
 
     def fake_split(self, net, held, cells=8):
         held.zero_()
-        if cells == 16:
+        if cells == shadow_cells:
             shadow_names.append(len(shadow_names) == 1)
             held[:3] = shadow_names[-1]
         else:
@@ -643,6 +644,19 @@ def test_the_tracked_split_acts_on_series_only_once_the_16_cell_shadow_has_named
     assert int(objective.clustered.sum()) == 5 and int(objective.shadow.sum()) == (3 if gated else 0)
     objective._flag_clusters(None)  # once named, the gate stays open
     assert int(objective.clustered.sum()) == 5 and not objective.shadow.any()
+
+
+@pytest.mark.parametrize("cluster_mode, shadow_cells", [("auto", 16), ("tracked", 16), ("warmup", 0)])
+def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, shadow_cells):
+    """The modality choice lives in the estimator: series get the shadow gate, images none."""
+    from e2abl_ts.image import E2ABLImageClassifier
+
+    series = E2ABLClassifier(cluster_mode=cluster_mode)
+    net = build_backbone("resnet", 1, 2)
+    assert series._resolved_options(net, torch.zeros(4, 1, 32))["shadow_cells"] == shadow_cells
+    image = E2ABLImageClassifier(cluster_mode=cluster_mode)
+    net = build_backbone("resnet18", 1, 2, dim=2)
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["shadow_cells"] == 0
 
 
 def test_auto_split_is_tracked_with_resplit_on_series():
