@@ -95,7 +95,7 @@ def matrix_summary(rows, defense="e2abl") -> str:
 
     floor = {(*_cell(r), r["seed"]): r["asr"] for r in rows if r["defense"] == "clean_model" and finite(r.get("asr"))}
     excess = [(r["asr"] - floor[(*_cell(r), r["seed"])], r) for r in at10 if (*_cell(r), r["seed"]) in floor]
-    excess_line = "  clean-model ASR: not run"
+    excess_line = "  clean-model ASR: no 10% cell with it" if floor else "  clean-model ASR: not run"
     if excess:
         most, r = max(excess, key=lambda t: t[0])
         excess_line = (f"  cells at 10% more than 5 points above the clean model's ASR: "
@@ -116,6 +116,18 @@ def matrix_summary(rows, defense="e2abl") -> str:
         f"  false alarms on clean data (a backdoor label reported): "
         f"{sum(r.get('backdoor_label') not in (None, '') for r in clean_e2)} of {len(clean_e2)}",
     ]
+    for rate in sorted({_cell(r)[3] for r in attacked}):
+        # per poison rate: the 10% targets above are one rate's; the matrix asks for 1-20%
+        at = [r for r in attacked if abs(_cell(r)[3] - rate) < 1e-9]
+        recall = [r["isolation_recall"] for r in at if finite(r.get("isolation_recall"))]
+        over = [r["asr"] - floor[(*_cell(r), r["seed"])] for r in at if (*_cell(r), r["seed"]) in floor]
+        lines.append(
+            f"  at {100 * rate:g}% poison: {len(at)} fits, mean ASR {100 * np.mean([r['asr'] for r in at]):.1f}, "
+            f"worst {worst(at)}, ASR > 5 on {sum(r['asr'] > 0.05 for r in at)}"
+            + (f", more than 5 points above the clean model on {sum(e > 0.05 for e in over)} of {len(over)}"
+               if over else "")
+            + (f", isolation recall mean {100 * np.mean(recall):.1f} / min {100 * np.min(recall):.1f}" if recall else "")
+        )
     return "\n".join(lines)
 
 

@@ -202,7 +202,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         The network, or a factory ``f(n_channels, n_classes, **backbone_kwargs)`` returning a
         :class:`e2abl_ts.networks.StagedBackbone`.
     isolation_rate : float in (0, 1), default=0.2
-        Fraction of the training set put in D_b each epoch (the paper's "threshold 80").
+        Fraction of the training set put in D_b each epoch (the paper's "threshold 80"). Set
+        it above the poison rate you fear: at a poison rate equal to it the budget has no room
+        for the target's own easy rows (20% poison, ``resnet``, seed 0, square / sine / burst:
+        JapaneseVowels ASR 73.7 / 57.8 / 61.1 at 0.2, 0.6 / 0.0 / 26.8 at 0.3). A larger budget
+        holds back more clean rows: clean CA 97.8 -> 88.6 on JapaneseVowels, 85.3 -> 64.0 on ECG5000.
     recovery_rate : float in [0, isolation_rate], default=0.01
         Fraction of the whole training set examined for relabelling each epoch: the most
         suspicious samples (at least one when positive; 0 disables recovery). Those carrying the

@@ -199,6 +199,10 @@ def test_robustness_matrix_summary_reads_the_rows():
     assert "above the clean model's ASR: 0 of 1; the largest excess 2.0 (D, square, first, seed 1)" in text
     assert "mean 75.0, min 50.0" in text
     assert "false alarms on clean data (a backdoor label reported): 1 of 2" in text
+    assert ("at 10% poison: 2 fits, mean ASR 16.0, worst 30.0 (D, square, first, 10%, seed 1), ASR > 5 on 1, "
+            "more than 5 points above the clean model on 0 of 1, isolation recall mean 75.0 / min 50.0") in text
+    assert "at 20% poison: 1 fits, mean ASR 60.0, worst 60.0 (D, square, first, 20%, seed 0), ASR > 5 on 1, " \
+           "isolation recall mean 90.0 / min 90.0" in text
     table = matrix["matrix_table"](rows)
     assert "| D | square | first | 10% | 100.0 / 90.0 | 28.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 | 1/2 right |" in table
     assert "| D | none | - | - | - / 85.0±5.0 | - | - / 83.0±3.0 | - / - | 1/2 quiet |" in table

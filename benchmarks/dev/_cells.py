@@ -2,9 +2,11 @@
 sine / burst at 10% on each distinct first / majority / minority label."""
 
 import argparse
+import warnings
 
 import numpy as np
 
+from e2abl_ts import E2ABLClassifier
 from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
 
@@ -28,3 +30,17 @@ def poisoned_fits(datasets, seeds):
                 attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
                 X_fit, y_fit = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
                 yield data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test
+
+
+def warm_start_fits(description: str):
+    """Parse ``--datasets --seeds --backbone`` and yield ``(name, trigger, target, seed, clf)`` for
+    every fit of the walk, fitted through the end of the warm start only (``warmup_epochs + 1``
+    epochs): what a probe of the warm start's end needs, the library patched by the caller."""
+    parser = probe_parser(description)
+    parser.add_argument("--backbone", default="resnet")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    for data, trigger, target, seed, _, X_p, y_p, _, _ in poisoned_fits(args.datasets, args.seeds):
+        clf = E2ABLClassifier(backbone=args.backbone, random_state=seed, device="cpu")
+        clf.set_params(n_epochs=clf.warmup_epochs + 1).fit(X_p, y_p)
+        yield data.split("/")[-1], trigger, target, seed, clf

@@ -14,11 +14,9 @@ and on none of the other 69 (15 of them clean). ``resnet34`` on ECG5000, UWave a
 JapaneseVowels: on ECG5000's minority burst (seeds 0-2, 34-37 rows) and on none of the other 42.
 """
 
-import warnings
+from _cells import warm_start_fits
 
-from _cells import poisoned_fits, probe_parser
-
-from e2abl_ts import E2ABLClassifier, _e2abl
+from e2abl_ts import _e2abl
 
 ISOLATED = []
 LIBRARY_RULE = _e2abl.E2ABLObjective._flag_inflated_label
@@ -31,17 +29,9 @@ def recording_rule(self):
 
 
 def main():
-    parser = probe_parser(__doc__.split("\n\n")[0])
-    parser.add_argument("--backbone", default="resnet")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore")
     _e2abl.E2ABLObjective._flag_inflated_label = recording_rule
-    for data, trigger, target, seed, _, X_p, y_p, _, _ in poisoned_fits(args.datasets, args.seeds):
-        clf = E2ABLClassifier(backbone=args.backbone, random_state=seed, device="cpu")
-        clf.set_params(n_epochs=clf.warmup_epochs + 1).fit(X_p, y_p)
-        print(f"{data.split('/')[-1]} {trigger} target={target} seed={seed}: "
-              f"rows isolated by the rule {ISOLATED[-1]}", flush=True)
-
+    for name, trigger, target, seed, _ in warm_start_fits(__doc__.split("\n\n")[0]):
+        print(f"{name} {trigger} target={target} seed={seed}: rows isolated by the rule {ISOLATED[-1]}", flush=True)
 
 if __name__ == "__main__":
     main()
