@@ -9,6 +9,7 @@ import numpy as np
 from e2abl_ts import E2ABLClassifier
 from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
+from e2abl_ts.metrics import attack_success_rate
 
 
 def probe_parser(description: str) -> argparse.ArgumentParser:
@@ -44,3 +45,13 @@ def warm_start_fits(description: str):
         clf = E2ABLClassifier(backbone=args.backbone, random_state=seed, device="cpu")
         clf.set_params(n_epochs=clf.warmup_epochs + 1).fit(X_p, y_p)
         yield data.split("/")[-1], trigger, target, seed, clf
+
+
+def defended_fits(datasets, seeds, backbone="resnet", n_epochs=30, **params):
+    """Yield ``(data, trigger, target, seed, clf, ca, asr)``: an E2ABL fit (``params`` passed on)
+    per fit of the walk, with its clean accuracy and attack success rate (None on clean data)."""
+    for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(datasets, seeds):
+        clf = E2ABLClassifier(backbone=backbone, n_epochs=n_epochs, random_state=seed, device="cpu", **params)
+        clf.fit(X_p, y_p)
+        asr = None if attack is None else attack_success_rate(clf, attack, X_test, y_test)
+        yield data, trigger, target, seed, clf, clf.score(X_test, y_test), asr

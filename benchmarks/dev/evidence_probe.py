@@ -21,10 +21,9 @@ poisoned rows, and the label is locked after the warm start.
 import json
 import warnings
 
-from _cells import poisoned_fits, probe_parser
+from _cells import defended_fits, probe_parser
 
-from e2abl_ts import E2ABLClassifier, _e2abl
-from e2abl_ts.metrics import attack_success_rate
+from e2abl_ts import _e2abl
 
 OBJECTIVES = []
 LIBRARY_INIT = _e2abl.E2ABLObjective.__init__
@@ -42,15 +41,13 @@ def main():
     warnings.filterwarnings("ignore")
     _e2abl.E2ABLObjective.__init__ = recording_init
     with open(args.out, "a") as out:
-        for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(args.datasets, args.seeds):
-            clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu")
-            clf.fit(X_p, y_p)
+        for data, trigger, target, seed, clf, _, asr in defended_fits(args.datasets, args.seeds):
             objective = OBJECTIVES[-1]
             row = dict(dataset=data, attack=trigger, target=None if target is None else str(target), seed=seed,
                        label=None if clf.backdoor_label_ is None else str(clf.backdoor_label_),
                        shadow_named=bool(objective.shadow_named), split_holds=bool(objective.clustered.any()),
                        flagged=int(objective.sticky.sum()),
-                       asr=None if attack is None else attack_success_rate(clf, attack, X_test, y_test))
+                       asr=asr)
             print(row, flush=True)
             out.write(json.dumps(row) + "\n")
 

@@ -24,10 +24,7 @@ ASR over the 45 attacked fits on the four small datasets 16.2 -> 18.6, mean CA o
 import json
 import warnings
 
-from _cells import poisoned_fits, probe_parser
-
-from e2abl_ts import E2ABLClassifier
-from e2abl_ts.metrics import attack_success_rate
+from _cells import defended_fits, probe_parser
 
 
 def main():
@@ -39,14 +36,11 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     with open(args.out, "a") as out:
-        for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(args.datasets, args.seeds):
-            clf = E2ABLClassifier(backbone=args.backbone, n_epochs=args.epochs, random_state=seed, device="cpu",
-                                  **json.loads(args.params)).fit(X_p, y_p)
+        fits = defended_fits(args.datasets, args.seeds, args.backbone, args.epochs, **json.loads(args.params))
+        for data, trigger, target, seed, clf, ca, asr in fits:
             labels = [h.get("backdoor_label") for h in clf.history_]
             row = dict(dataset=data.split("/")[-1], attack=trigger, target=None if target is None else str(target),
-                       seed=seed, params=args.params, ca=clf.score(X_test, y_test),
-                       asr=None if attack is None else attack_success_rate(clf, attack, X_test, y_test),
-                       labels=[None if v is None else str(v) for v in labels])
+                       seed=seed, params=args.params, ca=ca, asr=asr, labels=[None if v is None else str(v) for v in labels])
             first = next((i for i, v in enumerate(labels) if v is not None), None)
             asr = "-" if row["asr"] is None else f"{100 * row['asr']:.1f}"
             print(f"{row['dataset']} {trigger} target={row['target']} seed={seed}: CA {100 * row['ca']:.1f} "
