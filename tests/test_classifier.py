@@ -344,6 +344,24 @@ def _split_with_top(objective, top):
     return sorted(torch.nonzero(objective.suspected).flatten().tolist())
 
 
+@pytest.mark.parametrize("split_recovery, recovered, unlearned", [("relabel", [2, 3], []), ("unlearn", [0, 1], [2, 3])])
+def test_a_split_keeps_recovery_to_its_own_rows_when_relabelling(split_recovery, recovered, unlearned):
+    """Rows 0-1 (label 1) drop fastest but lie outside the tracked split (rows 2-3). Relabelling
+    names a class for the split's rows only; the top rows outside it train as labelled. Unlearning
+    (the series default) still relabels the recovery_rate top rows."""
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    objective = _objective(X, y, isolation_rate=0.4, recovery_rate=0.2, drop="absolute", cluster_mode="tracked",
+                           split_recovery=split_recovery)
+    objective.warm, objective.locked_label = False, 1
+    objective.clustered[[2, 3]] = True
+    _split_with_top(objective, [0, 1, 2, 3])
+    assert sorted(objective.recovered.tolist()) == recovered
+    assert (objective.targets[recovered] == 0).all()  # the main head's class other than 1
+    assert sorted(torch.nonzero(objective.unlearn).flatten().tolist()) == unlearned
+    others = [r for r in range(6) if r not in recovered and r not in unlearned]
+    assert objective.main_rows[others].all() and (objective.targets[others] == 1).all()
+
+
 @pytest.mark.parametrize("release_rank, kept", [(1.0, []), (2.0, [0, 1])])
 def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(release_rank, kept):
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
