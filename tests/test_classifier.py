@@ -675,6 +675,24 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     image = E2ABLImageClassifier(cluster_mode=cluster_mode)
     net = build_backbone("resnet18", 1, 2, dim=2)
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["shadow_cells"] == 0
+    # and when the split's side rules disagree, images let the larger margin decide, series do not
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["rules_by_margin"]
+    assert not series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["rules_by_margin"]
+
+
+def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
+    from e2abl_ts._e2abl import agreed_side
+
+    upper = torch.tensor([True] * 4 + [False] * 4)
+
+    def rule(upper_value, lower_value):
+        return lambda group: upper_value if torch.equal(group, upper) else lower_value
+
+    assert torch.equal(agreed_side(upper, [rule(2.0, 1.0), rule(3.0, 1.0)]), upper)  # agreement
+    barely_upper, clearly_lower = rule(1.01, 1.0), rule(1.0, 2.0)
+    assert agreed_side(upper, [barely_upper, clearly_lower]) is None
+    assert torch.equal(agreed_side(upper, [barely_upper, clearly_lower], by_margin=True), ~upper)
+    assert torch.equal(agreed_side(upper, [rule(3.0, 1.0), clearly_lower], by_margin=True), upper)
 
 
 def test_auto_split_is_tracked_with_resplit_on_series():
