@@ -353,21 +353,22 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         rows); recovery then stays inside the split: the ``recovery_rate`` rows of largest drop
         outside it are the label's clean rows and train as labelled (Fashion-MNIST, the seven fits
         of the nine below with a split: mean CA 78.9 -> 80.5, the target class's test accuracy
-        0.17-0.58 -> 0.31-0.55; the series figures below predate this). ``"unlearn"``: no class is named; each row costs
-        ``-log(1 - p(y_b))``, which pushes the backdoor label down and leaves the rest to the
-        row's content (the ``recovery_rate`` rows are still relabelled: on series they can be
-        poison the split missed, JapaneseVowels square seed 0 ASR 0.3 -> 67.8 without them).
-        "auto" is "unlearn" for series and "relabel" for images. Measured with ResNet-34, 60 epochs, 10% poison, 2-core CPU, seeds
-        0-2, ASR / CA mean, "unlearn" against "relabel": UWave burst 5.4 / 64.1 against 1.7 /
-        48.2 (relabelling sent 10 of 16 held rows to one class, which then took 124 of 320 test
-        series), square 4.3 / 69.8 against 1.2 / 67.2, sine 6.7 / 61.6 against 1.8 / 59.1 (the
-        clean model's ASR there: 2.5-9.6); ECG5000 square on the majority class 1.1 / 92.2
-        against 1.1 / 92.2, burst 12.4 / 88.4 against 7.0 / 86.7 (seed 2 fails with both: 35.5
-        and 19.4, the split misses a tenth of the poison); JapaneseVowels seed 0 square 54.6 /
-        93.5 against 43.7 / 94.3, burst 0.0 / 88.1 against 0.3 / 94.3. Relabelling by a guess
-        unlearns the trigger harder; where the guess piles onto one class it costs that class's
-        neighbours. Images (Fashion-MNIST 3,000 / 1,000, ``resnet18`` width 16, 15 epochs,
-        BadNets, Blend, Trojan, seeds 0-2): CA 79.4 against 79.3, ASR <= 0.8 with both.
+        0.17-0.58 -> 0.31-0.55; the series figures below predate this). ``"unlearn"``: no class
+        is named; each row costs ``-log(1 - p(y_b))``, which pushes the backdoor label down and
+        leaves the rest to the row's content (the ``recovery_rate`` rows are still relabelled: on
+        series they can be poison the split missed, JapaneseVowels square seed 0 ASR 0.3 -> 67.8
+        without them). "auto" is "unlearn" for series and "relabel" for images. Measured with
+        ResNet-34, 60 epochs, 10% poison, 2-core CPU, seeds 0-2, ASR / CA mean, "unlearn"
+        against "relabel": UWave burst 5.4 / 64.1 against 1.7 / 48.2 (relabelling sent 10 of 16
+        held rows to one class, which then took 124 of 320 test series), square 4.3 / 69.8
+        against 1.2 / 67.2, sine 6.7 / 61.6 against 1.8 / 59.1 (the clean model's ASR there:
+        2.5-9.6); ECG5000 square on the majority class 1.1 / 92.2 against 1.1 / 92.2, burst 12.4
+        / 88.4 against 7.0 / 86.7 (seed 2 fails with both: 35.5 and 19.4, the split misses a
+        tenth of the poison); JapaneseVowels seed 0 square 54.6 / 93.5 against 43.7 / 94.3,
+        burst 0.0 / 88.1 against 0.3 / 94.3. Relabelling by a guess unlearns the trigger harder;
+        where the guess piles onto one class it costs that class's neighbours. Images
+        (Fashion-MNIST 3,000 / 1,000, ``resnet18`` width 16, 15 epochs, BadNets, Blend, Trojan,
+        seeds 0-2): CA 79.4 against 79.3, ASR <= 0.8 with both.
     resplit : bool or "auto", default="auto"
         ``cluster_mode="tracked"`` only ("auto": on for series, off for images, where it was not
         measured): each epoch, split the backdoor label's rows that the
