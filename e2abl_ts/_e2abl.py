@@ -166,7 +166,7 @@ class E2ABLObjective(Objective):
                  no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
                  lock_label: str = "warmup", cluster_mode: str = "warmup", split_recovery: str = "relabel",
                  resplit: bool = False, inflated_label: bool = False, shadow_cells: int = 0,
-                 rules_by_margin: bool = False, classes=None):
+                 margin_rows: float = math.inf, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -188,9 +188,9 @@ class E2ABLObjective(Objective):
         self.shadow_cells = shadow_cells if cluster_mode == "tracked" else 0
         self.shadow = torch.zeros_like(self.clustered)
         self.shadow_named = False
-        # the side rules disagree: no split (series), or the rule with the larger margin decides
-        # (images; the estimator resolves it, see agreed_side)
-        self.rules_by_margin = rules_by_margin
+        # the side rules disagree: no split, or on a backdoor label of at least margin_rows rows the
+        # rule with the larger margin decides (see agreed_side; the estimator resolves it per modality)
+        self.margin_rows = margin_rows
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
         self.split_recovery = split_recovery
         self.resplit = resplit  # acts only on a tracked split's held group (clustered)
@@ -489,8 +489,9 @@ class E2ABLObjective(Objective):
         (:func:`label_specific_direction`: a trigger varies within the backdoor label only,
         content in every label). The poison is the group that is both the more spread one and
         the one whose rows' nearest rows of other labels, the direction removed, carry the most
-        varied labels (:func:`neighbour_label_entropy`); if the two disagree, or the split is
-        under the bar, the top principal direction and the more spread group are tried at a bar
+        varied labels (:func:`neighbour_label_entropy`); if the two disagree (on a label of at
+        least ``margin_rows`` rows the larger margin settles it: :func:`agreed_side`), or the split
+        is under the bar, the top principal direction and the more spread group are tried at a bar
         of at least 5. Once a split has named the poisoned group, a later split's group that is
         that group again (:func:`follow`: Jaccard overlap >= 0.5; a side cut inside the group keeps
         the whole group) keeps the name and the rules are not asked: they judge features that the
@@ -514,6 +515,7 @@ class E2ABLObjective(Objective):
         if len(rows) < 8 or room <= 0:
             return
         tracked = self.cluster_mode == "tracked"
+        by_margin = len(rows) >= self.margin_rows
 
         with eval_mode(net):
             feats = self._features(net, rows, grid=tracked, cells=cells)
@@ -538,7 +540,7 @@ class E2ABLObjective(Objective):
             def name(upper, rules):
                 # the group named last time keeps its name (follow); else the group every rule picks
                 named = follow(upper, previous)
-                return named if named is not None else agreed_side(upper, rules, self.rules_by_margin)
+                return named if named is not None else agreed_side(upper, rules, by_margin)
 
             poisoned = None
             if others is not None:
@@ -618,8 +620,8 @@ class E2ABLObjective(Objective):
         if split is None:
             return
         upper, rest = split
-        poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]),
-                               self.rules_by_margin)
+        by_margin = int((self.y == self.backdoor_label).sum()) >= self.margin_rows
+        poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]), by_margin)
         if poisoned is not None and int(poisoned.sum()) <= room:
             self.clustered[rows[poisoned]] = True
 

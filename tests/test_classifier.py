@@ -675,9 +675,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     image = E2ABLImageClassifier(cluster_mode=cluster_mode)
     net = build_backbone("resnet18", 1, 2, dim=2)
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["shadow_cells"] == 0
-    # and when the split's side rules disagree, images let the larger margin decide, series do not
-    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["rules_by_margin"]
-    assert not series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["rules_by_margin"]
+    # and when the split's side rules disagree, the larger margin decides: on images always, on
+    # series from 40 rows of the backdoor label
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["margin_rows"] == 0
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["margin_rows"] == 40
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
@@ -693,6 +694,32 @@ def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked()
     assert agreed_side(upper, [barely_upper, clearly_lower]) is None
     assert torch.equal(agreed_side(upper, [barely_upper, clearly_lower], by_margin=True), ~upper)
     assert torch.equal(agreed_side(upper, [rule(3.0, 1.0), clearly_lower], by_margin=True), upper)
+
+
+@pytest.mark.parametrize("n_clean, by_margin", [(20, False), (40, True)])
+def test_the_margin_rule_decides_a_split_only_on_a_label_of_margin_rows_or_more(monkeypatch, n_clean, by_margin):
+    """The tracked split asks agreed_side for the margin rule only when the backdoor label has at
+    least ``margin_rows`` rows (here 40: 20 or 40 clean rows plus 10 poisoned ones)."""
+    from e2abl_ts import _e2abl
+
+    g = torch.Generator().manual_seed(0)
+    centres, trigger = torch.randn(3, 16, generator=g) * 6, torch.randn(16, generator=g) * 4
+    source = torch.tensor([0] * n_clean + [1, 2] * 5 + [1] * 30 + [2] * 30)
+    X = (centres[source] + torch.randn(len(source), 16, generator=g) * 0.5).reshape(-1, 2, 8)
+    X[n_clean: n_clean + 10] += trigger.reshape(2, 8)
+    y = torch.cat([torch.zeros(n_clean + 10, dtype=torch.long), source[n_clean + 10:]])
+    asked = []
+
+    def record(upper, rules, by_margin=False):
+        asked.append(by_margin)
+        return upper if int(upper.sum()) == 10 else ~upper  # the poison, as a rule would name it
+    monkeypatch.setattr(_e2abl, "agreed_side", record)
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.3, drop="absolute", detector="robust",
+                           cluster_mode="tracked", margin_rows=40)
+    objective.evident, objective.backdoor_label = True, 0
+    objective._flag_cluster(_Identity(), objective.clustered)
+    assert asked and set(asked) == {by_margin}
+    assert torch.equal(torch.nonzero(objective.clustered).flatten(), torch.arange(n_clean, n_clean + 10))
 
 
 def test_auto_split_is_tracked_with_resplit_on_series():
