@@ -515,7 +515,7 @@ class E2ABLObjective(Objective):
         if len(rows) < 8 or room <= 0:
             return
         tracked = self.cluster_mode == "tracked"
-        by_margin = len(rows) >= self.margin_rows
+        by_margin = self._by_margin()
 
         with eval_mode(net):
             feats = self._features(net, rows, grid=tracked, cells=cells)
@@ -587,6 +587,11 @@ class E2ABLObjective(Objective):
 
         return torch.cat([embed(self.X[idx[s: s + 256]]) for s in range(0, len(idx), 256)]).double()
 
+    def _by_margin(self) -> bool:
+        """Whether the larger margin settles disagreeing side rules: the backdoor label has at
+        least ``margin_rows`` rows (:func:`agreed_side`)."""
+        return int((self.y == self.backdoor_label).sum()) >= self.margin_rows
+
     def _other_rows(self) -> torch.Tensor:
         """The rows of the other labels: a bounded, even subsample."""
         other_rows = torch.nonzero(self.y != self.backdoor_label).flatten()
@@ -620,8 +625,8 @@ class E2ABLObjective(Objective):
         if split is None:
             return
         upper, rest = split
-        by_margin = int((self.y == self.backdoor_label).sum()) >= self.margin_rows
-        poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]), by_margin)
+        poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]),
+                               self._by_margin())
         if poisoned is not None and int(poisoned.sum()) <= room:
             self.clustered[rows[poisoned]] = True
 
