@@ -521,7 +521,10 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         all False with ``"paper"``): the strongest suspects, whatever their loss-drop score.
     backdoor_label_ : label or None
         The inferred backdoor label, or None when the most suspicious samples do not mostly
-        carry the label the second head predicts for them (no attack evident).
+        carry the label the second head predicts for them (no attack evident). It is the label
+        the defense acted on, not proof of an attack: the robust detector names a label on most
+        clean training sets too (15 of 15 clean fits in the README's 10% walk), so confirm an
+        alarm by looking at the suspects (:func:`e2abl_ts.audit.audit`).
     recovered_indices_ : ndarray of int
         Training rows relabelled in the last epoch.
     recovered_labels_ : ndarray
