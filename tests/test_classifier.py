@@ -771,3 +771,50 @@ def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss
     # the data are not learned yet (median loss over log(4) / 4): no evidence either way
     objective = _inflated(torch.where(loss > 1, loss, torch.tensor(0.6)), y)
     assert objective.backdoor_label == 0 and not objective.sticky.any()
+
+
+class _IdentityShallow(torch.nn.Module):
+    """Stands in for a dual-head network whose shared layers pass the series through."""
+
+    def shallow(self, xb):
+        return xb
+
+
+def _content_and_trigger(poisoned: bool):
+    """Three classes whose content sits in different cells of 64 steps; with ``poisoned``, 20
+    series of classes 1 and 2 carry a step in the last cells and are labelled 0 (60 rows)."""
+    gen = torch.Generator().manual_seed(0)
+    X = 0.3 * torch.randn(150, 1, 64, generator=gen)
+    y = torch.tensor([0] * 40 + [1] * 55 + [2] * 55)
+    for label, cells in ((0, slice(0, 16)), (1, slice(16, 32)), (2, slice(32, 48))):
+        X[y == label, 0, cells] += 2.0
+    if poisoned:
+        rows = torch.cat([torch.arange(40, 50), torch.arange(95, 105)])
+        X[rows, 0, 48:] += 3.0
+        y[rows] = 0
+        return X, y, rows
+    return X, y, torch.zeros(0, dtype=torch.long)
+
+
+@pytest.mark.parametrize("poisoned", [True, False])
+def test_scan_labels_moves_a_quiet_start_to_the_label_that_splits(poisoned):
+    X, y, rows = _content_and_trigger(poisoned)
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.2, drop="absolute", detector="robust",
+                           cluster_mode="tracked", shadow_cells=16, scan_rows=40)
+    objective.warm = False
+    objective._scan_labels(_IdentityShallow())
+    if poisoned:
+        # label 0's rows split into its content and the triggered series of classes 1 and 2
+        assert objective.locked_label == 0 and objective.backdoor_label == 0 and objective.evident
+        assert sorted(torch.nonzero(objective.clustered).flatten().tolist()) == rows.tolist()
+        assert torch.equal(objective.shadow, objective.clustered) and objective.shadow_named
+    else:  # content alone varies in every label: nothing splits, nothing is named
+        assert objective.locked_label is None and not objective.evident and not objective.clustered.any()
+
+
+def test_scan_labels_skips_labels_under_scan_rows():
+    X, y, _ = _content_and_trigger(poisoned=True)
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.2, drop="absolute", detector="robust",
+                           cluster_mode="tracked", scan_rows=61)  # label 0 has 60 rows
+    objective._scan_labels(_IdentityShallow())
+    assert objective.locked_label is None and not objective.clustered.any()
