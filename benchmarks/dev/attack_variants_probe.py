@@ -14,14 +14,14 @@ from e2abl_ts.metrics import attack_success_rate, isolation_precision_recall
 warnings.filterwarnings("ignore")
 ap = argparse.ArgumentParser()
 ap.add_argument("--datasets", nargs="+"); ap.add_argument("--attack", default="tt-fgsm")
-ap.add_argument("--target", default="first"); ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+ap.add_argument("--target", default="first"); ap.add_argument("--rate", type=float, default=0.1); ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 ap.add_argument("--variants", nargs="+", default=["{}"]); ap.add_argument("--out", default=None)
 a = ap.parse_args()
 for d in a.datasets:
     for s in a.seeds:
         X, y, Xt, yt = load_dataset(d, random_state=s)
         t = resolve_target(y, a.target)
-        atk = ATTACKS[a.attack](t, 0.1, s)
+        atk = ATTACKS[a.attack](t, a.rate, s)
         Xp, yp = atk.fit_resample(X, y)
         for v in a.variants:
             t0 = time.time()
@@ -29,7 +29,7 @@ for d in a.datasets:
             asr = attack_success_rate(clf, atk, Xt, yt)
             p, r = isolation_precision_recall(clf.suspected_poison_mask_, atk.poison_indices_)
             tr = " ".join(str(h.get("n_suspected")) for h in clf.history_[::3])
-            row = dict(dataset=d.split("/")[-1], attack=a.attack, seed=s, variant=v, ca=clf.score(Xt, yt), asr=asr, p=p, r=r, label=str(clf.backdoor_label_))
-            print(f"{row['dataset'][:8]} s{s} {v}: CA {100*row['ca']:.1f} ASR {100*asr:.1f} P/R {p:.2f}/{r:.2f} lab {row['label']} ({t}) nsus[{tr}] {time.time()-t0:.0f}s", flush=True)
+            row = dict(dataset=d.split("/")[-1], attack=a.attack, rate=a.rate, seed=s, variant=v, ca=clf.score(Xt, yt), asr=asr, p=p, r=r, label=str(clf.backdoor_label_))
+            print(f"{row['dataset'][:8]} {a.attack} {a.rate:g} s{s} {v}: CA {100*row['ca']:.1f} ASR {100*asr:.1f} P/R {p:.2f}/{r:.2f} lab {row['label']} ({t}) nsus[{tr}] {time.time()-t0:.0f}s", flush=True)
             if a.out:
                 open(a.out, "a").write(json.dumps(row) + "\n")
