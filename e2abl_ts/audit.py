@@ -94,8 +94,8 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     lines = [f"# E2ABL audit: {dataset_name}", "",
              f"- training samples: {len(y)}; classes: {len(est.classes_)}",
              f"- estimator: `{est!r}`",
-             f"- inferred backdoor label: **{label!s}** (the label the defense acted on; the detector names one on "
-             "most clean training sets too, so check the suspects below before calling it an attack)"
+             f"- inferred backdoor label: **{label!s}** (the label the defense acted on; the detector names "
+             "one on most clean training sets too, so check the suspects below before calling it an attack)"
              if label is not None else
              "- inferred backdoor label: **none** (the most suspicious samples do not share a label: no attack evident)",
              f"- suspected (isolated) samples: {int(suspected.sum())} "

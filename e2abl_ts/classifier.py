@@ -135,10 +135,10 @@ class E2ABLMixin:
         # 6.5 / 86.5 -> 0.6 / 94.1, square seed 2 CA 91.4 -> 94.3; ECG5000 sine seed 1 0.0 -> 1.6
         margin_rows = 0 if self._data_dim == 2 else 40
         scan = self._data_dim == 1 if self.scan_labels == "auto" else self.scan_labels
-        return dict(scan_rows=40 if scan else math.inf, attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
+        return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,
-                    margin_rows=margin_rows)
+                    margin_rows=margin_rows, scan_rows=40 if scan else math.inf)
 
     def _fit_module(self, backbone, X, y, generator):
         options = self._resolved_options(backbone, X)
@@ -560,9 +560,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  mislabel_z=2.5, cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
                  resplit="auto", no_evidence="hold_back", release_rank="auto", release_budget=False,
                  lock_label="warmup", inflated_label=True, scan_labels="auto", second_head_pool="auto",
-                 backbone_kwargs=None,
-                 batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9, weight_decay=5e-4,
-                 device="auto", random_state=None, verbose=False):
+                 backbone_kwargs=None, batch_size=64, lr_schedule="constant", optimizer="sgd", momentum=0.9,
+                 weight_decay=5e-4, device="auto", random_state=None, verbose=False):
         self.backbone = backbone
         self.isolation_rate = isolation_rate
         self.recovery_rate = recovery_rate

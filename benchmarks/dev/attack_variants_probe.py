@@ -5,17 +5,25 @@ data with ``random_state=seed`` (the runner keeps split 0), so its cells are not
     python benchmarks/dev/attack_variants_probe.py --datasets JapaneseVowels --attack tt-fgsm \
         --seeds 0 1 2 --variants '{}' '{"scan_labels": false}'
 """
-import argparse, json, warnings, time
-import numpy as np
+import argparse
+import json
+import time
+import warnings
+
 from e2abl_ts import E2ABLClassifier
-from e2abl_ts.datasets import load_dataset
 from e2abl_ts.benchmark._registry import ATTACKS, resolve_target
+from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate, isolation_precision_recall
+
 warnings.filterwarnings("ignore")
-ap = argparse.ArgumentParser()
-ap.add_argument("--datasets", nargs="+"); ap.add_argument("--attack", default="tt-fgsm")
-ap.add_argument("--target", default="first"); ap.add_argument("--rate", type=float, default=0.1); ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-ap.add_argument("--variants", nargs="+", default=["{}"]); ap.add_argument("--out", default=None)
+ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ap.add_argument("--datasets", nargs="+", required=True)
+ap.add_argument("--attack", default="tt-fgsm")
+ap.add_argument("--target", default="first")
+ap.add_argument("--rate", type=float, default=0.1)
+ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+ap.add_argument("--variants", nargs="+", default=["{}"], help="E2ABLClassifier parameters as JSON, one per variant")
+ap.add_argument("--out", default=None, help="append the rows to this .jsonl")
 a = ap.parse_args()
 for d in a.datasets:
     for s in a.seeds:
@@ -25,11 +33,16 @@ for d in a.datasets:
         Xp, yp = atk.fit_resample(X, y)
         for v in a.variants:
             t0 = time.time()
-            clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=s, device="cpu", **json.loads(v)).fit(Xp, yp)
+            clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=s, device="cpu",
+                                  **json.loads(v)).fit(Xp, yp)
             asr = attack_success_rate(clf, atk, Xt, yt)
             p, r = isolation_precision_recall(clf.suspected_poison_mask_, atk.poison_indices_)
-            tr = " ".join(str(h.get("n_suspected")) for h in clf.history_[::3])
-            row = dict(dataset=d.split("/")[-1], attack=a.attack, rate=a.rate, seed=s, variant=v, ca=clf.score(Xt, yt), asr=asr, p=p, r=r, label=str(clf.backdoor_label_))
-            print(f"{row['dataset'][:8]} {a.attack} {a.rate:g} s{s} {v}: CA {100*row['ca']:.1f} ASR {100*asr:.1f} P/R {p:.2f}/{r:.2f} lab {row['label']} ({t}) nsus[{tr}] {time.time()-t0:.0f}s", flush=True)
+            trace = " ".join(str(h.get("n_suspected")) for h in clf.history_[::3])
+            row = dict(dataset=d.split("/")[-1], attack=a.attack, rate=a.rate, seed=s, variant=v,
+                       ca=clf.score(Xt, yt), asr=asr, p=p, r=r, label=str(clf.backdoor_label_))
+            print(f"{row['dataset'][:8]} {a.attack} {a.rate:g} s{s} {v}: CA {100 * row['ca']:.1f} "
+                  f"ASR {100 * asr:.1f} P/R {p:.2f}/{r:.2f} lab {row['label']} ({t}) nsus[{trace}] "
+                  f"{time.time() - t0:.0f}s", flush=True)
             if a.out:
-                open(a.out, "a").write(json.dumps(row) + "\n")
+                with open(a.out, "a") as out:
+                    out.write(json.dumps(row) + "\n")
