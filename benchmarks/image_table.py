@@ -47,6 +47,10 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=64, help="64 (the estimators' default); 256 or more on a GPU")
     p.add_argument("--device", default="auto")
     p.add_argument("--root", default=None, help="folder with the dataset's files (default: where its loader looks)")
+    p.add_argument("--models", nargs="+", default=["no_defense", "e2abl"], choices=["no_defense", "e2abl"],
+                   help="the models fitted on each attack's poisoned data")
+    p.add_argument("--clean-models", nargs="*", default=["no_defense"], choices=["no_defense", "e2abl"],
+                   help="the models fitted on the clean data (e2abl: its clean CA and false alarms)")
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
 
@@ -68,16 +72,26 @@ def main(argv=None):
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(row) + "\n")
 
-    t0 = time.perf_counter()
-    clean = StandardImageClassifier(**kw).fit(X_train, y_train)
-    record(attack="none", model="no_defense", ca=clean_accuracy(clean, X_test, y_test),
-           fit_s=round(time.perf_counter() - t0, 1))
+    models = {"no_defense": StandardImageClassifier, "e2abl": E2ABLImageClassifier}
+
+    def labels(clf):
+        # the label named as an attack's (with its evidence), and the label the defense acted on
+        name = {"backdoor_label": clf.backdoor_label_, "suspected_label": clf.suspected_label_}
+        return {**{k: None if v is None else int(v) for k, v in name.items()}, "attack_evidence": clf.attack_evidence_}
+
+    for model in args.clean_models:
+        t0 = time.perf_counter()
+        clean = models[model](**kw).fit(X_train, y_train)
+        row = dict(attack="none", model=model, ca=clean_accuracy(clean, X_test, y_test),
+                   fit_s=round(time.perf_counter() - t0, 1))
+        record(**row, **(labels(clean) if model == "e2abl" else {}))
     for name in args.attacks:
         t0 = time.perf_counter()
         attack = ATTACKS[name](args.target, args.poison_rate, random_state=args.seed)
         X_p, y_p = attack.fit_resample(X_train, y_train)
         attack_s = round(time.perf_counter() - t0, 1)
-        for model, cls in (("no_defense", StandardImageClassifier), ("e2abl", E2ABLImageClassifier)):
+        for model in args.models:
+            cls = models[model]
             t0 = time.perf_counter()
             clf = cls(**kw).fit(X_p, y_p)
             row = dict(attack=name, model=model, ca=clean_accuracy(clf, X_test, y_test),
@@ -86,14 +100,14 @@ def main(argv=None):
             if model == "e2abl":
                 row["isolation_precision"], row["isolation_recall"] = isolation_precision_recall(
                     clf.suspected_poison_mask_, attack.poison_indices_)
-                row["backdoor_label"] = None if clf.backdoor_label_ is None else int(clf.backdoor_label_)
+                row.update(labels(clf))
             record(**row)
     print(f"\n{'attack':8s} {'no defense ASR / CA':>20s} {'E2ABL ASR / CA':>16s}")
     for name in ["none", *args.attacks]:
         cells = {r["model"]: r for r in rows if r["attack"] == name}
         print(f"{name:8s} " + " ".join(
-            f"{(100 * cells[m].get('asr', np.nan)):6.1f} / {100 * cells[m]['ca']:5.1f}".rjust(w)
-            for m, w in (("no_defense", 20), ("e2abl", 16)) if m in cells))
+            (f"{(100 * cells[m].get('asr', np.nan)):6.1f} / {100 * cells[m]['ca']:5.1f}" if m in cells else "-").rjust(w)
+            for m, w in (("no_defense", 20), ("e2abl", 16))))
     return rows
 
 

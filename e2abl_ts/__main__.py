@@ -68,7 +68,8 @@ def demo(args) -> int:
     precision, recall = isolation_precision_recall(clf.suspected_poison_mask_, attack.poison_indices_)
     label = None if clf.backdoor_label_ is None else str(clf.backdoor_label_)
     print(f"\nE2ABL isolated {clf.suspected_poison_mask_.sum()} suspects: precision {precision:.0%}, "
-          f"recall {recall:.0%} of the poisoned series; inferred backdoor label: {label!r} (true: {str(target)!r}).")
+          f"recall {recall:.0%} of the poisoned series; inferred backdoor label: {label!r} (true: {str(target)!r}; "
+          f"evidence: {clf.attack_evidence_}).")
     return 0
 
 
@@ -141,7 +142,7 @@ def audit_cmd(args) -> int:
                          poison_indices=poison, dataset_name=name)
     label = fitted.backdoor_label_
     print(f"{name}: {int(fitted.suspected_poison_mask_.sum())} of {len(y)} samples suspected; inferred backdoor "
-          f"label: {'none' if label is None else label}. Report: {path}")
+          f"label: {'none' if label is None else f'{label} (evidence: {fitted.attack_evidence_})'}. Report: {path}")
     return 0
 
 

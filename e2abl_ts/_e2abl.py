@@ -18,6 +18,9 @@ from .networks import DualHeadNetwork
 # the tracked split's grid (cells per axis), and on series the finer grid of the shadow split that gates it
 GRID_CELLS = 8
 SHADOW_CELLS = 16
+# a tracked split of a label this large is evidence of an attack (attack_evidence): on the README's
+# 10% walk no clean label of 40 rows or more split (ECG5000's), while clean labels of 15-30 rows did
+SPLIT_EVIDENCE_ROWS = 40
 
 
 def label_specific_direction(centred: torch.Tensor, others: torch.Tensor, top: torch.Tensor,
@@ -239,12 +242,41 @@ class E2ABLObjective(Objective):
         self.recovered = torch.zeros(0, dtype=torch.long, device=dev)
         self.backdoor_label: int | None = None
         self.evident = False
+        # why a label is believed to be the backdoor's (robust detector), and that label:
+        # "warm_start" (the warm start's isolated rows mostly carry it, before any row was held
+        # back), "inflated_label" (_flag_inflated_label), "label_split" (_scan_labels, or a tracked
+        # split of a label of SPLIT_EVIDENCE_ROWS rows or more), "late_alarm" (_watch); None when the
+        # label acted on came only from the hold-back's own feedback (see ``attack_evidence``)
+        self.evidence: str | None = None
+        self.evidence_label: int | None = None
         self.warm = True
 
     @property
     def watching(self) -> bool:
         """no_evidence="watch", no evidence after the warm start, and no alarm yet."""
         return self.train_all and self.no_evidence == "watch"
+
+    @property
+    def attack_evidence(self) -> str | None:
+        """Why the backdoor label acted on is believed to be a backdoor's, or None.
+
+        The paper's detector: ``"isolated_rows"`` when D_b mostly carries the label the second head
+        predicts for it (its inference, every epoch). The robust detector names a label only from
+        evidence gathered outside the hold-back's feedback: once rows are held back, the second
+        head trains on them (and on the label acted on) alone, their losses keep falling, and they
+        stay the most suspicious: after a quiet warm start that feedback names a label on clean
+        data as on poisoned data (the README's 10% walk: all 10 quiet clean fits named one).
+        """
+        if not self.evident:
+            return None
+        if self.detector == "paper":
+            return "isolated_rows"
+        return self.evidence if self.evidence_label == self.backdoor_label else None
+
+    def _found(self, evidence: str, label: int) -> None:
+        """Record evidence for ``label``; the first kept while the label stays the same."""
+        if self.evidence is None or self.evidence_label != label:
+            self.evidence, self.evidence_label = evidence, label
 
     # --- the loop's hooks -----------------------------------------------------------------
     @torch.no_grad()
@@ -319,6 +351,8 @@ class E2ABLObjective(Objective):
                     if self.inflated_label:
                         self._flag_inflated_label()
                     self.locked_label = self.backdoor_label if self.evident else None
+                    if self.evident:
+                        self._found("warm_start", self.backdoor_label)
                     self.train_all = not self.evident and self.no_evidence in ("train_all", "watch")
                     self._flag_clusters(net)
                     self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
@@ -377,6 +411,7 @@ class E2ABLObjective(Objective):
         if self.streak >= self.watch_epochs:
             self.train_all = False
             self.locked_label = y_b
+            self._found("late_alarm", y_b)
             self.score = drop.clone()
 
     def _label_name(self, label: int | None):
@@ -463,6 +498,7 @@ class E2ABLObjective(Objective):
         else:
             self.sticky[flagged] = True
         self.backdoor_label, self.evident = label, True
+        self._found("inflated_label", label)
 
     def _flag_clusters(self, net: DualHeadNetwork):
         """The split of the backdoor label (_flag_cluster), then, if asked, of its clean side (_resplit).
@@ -481,6 +517,9 @@ class E2ABLObjective(Objective):
             if not self.shadow_named:
                 return
         self._flag_cluster(net, self.clustered)
+        of_label = self.y == self.backdoor_label
+        if self.evident and bool((self.clustered & of_label).any()) and int(of_label.sum()) >= SPLIT_EVIDENCE_ROWS:
+            self._found("label_split", self.backdoor_label)
         if self.resplit:
             self._resplit(net)
 
@@ -623,6 +662,8 @@ class E2ABLObjective(Objective):
             if poisoned is None or int(poisoned.sum()) > room:
                 continue
             self.locked_label, self.backdoor_label, self.evident = label, label, True
+            self._found("label_split", label)
+            self.train_all = False  # no_evidence "train_all" / "watch": the hold-back starts now
             self.clustered.zero_()
             self.clustered[rows[poisoned]] = True
             if self.shadow_cells:  # the gate has named it: the shadow holds the same group

@@ -89,15 +89,22 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     except ImportError:
         pass
 
-    label = est.backdoor_label_
+    label, acted, evidence = est.backdoor_label_, getattr(est, "suspected_label_", None), getattr(est, "attack_evidence_", None)
+    why = {"warm_start": "the fastest-learned samples of the warm start, before any was held back, mostly carry it",
+           "inflated_label": "most of its samples look like other classes' series",
+           "label_split": "its samples split in two in the network's features, one side gathered from other classes",
+           "late_alarm": "the fastest-learned samples of later epochs kept carrying it",
+           "isolated_rows": "the isolated samples mostly carry it (the paper's inference)"}
     labels, counts = np.unique(y[suspected], return_counts=True)
     lines = [f"# E2ABL audit: {dataset_name}", "",
              f"- training samples: {len(y)}; classes: {len(est.classes_)}",
              f"- estimator: `{est!r}`",
-             f"- inferred backdoor label: **{label!s}** (the label the defense acted on; the detector names "
-             "one on most clean training sets too, so check the suspects below before calling it an attack)"
+             f"- inferred backdoor label: **{label!s}** ({why.get(evidence, evidence)}; false alarms happen, so "
+             "check the suspects below before calling it an attack)"
              if label is not None else
-             "- inferred backdoor label: **none** (the most suspicious samples do not share a label: no attack evident)",
+             "- inferred backdoor label: **none** (no attack evident" + (
+                 f"; as a precaution the defense held back samples labelled {acted!s}, the label its own "
+                 "hold-back settled on)" if acted is not None else ")"),
              f"- suspected (isolated) samples: {int(suspected.sum())} "
              f"({', '.join(f'{n} labelled {lab!s}' for lab, n in zip(labels, counts))})",
              f"- of them, isolated for good as mislabelled-looking (their label fits them far worse than the rest "

@@ -31,7 +31,9 @@ def test_e2abl_isolates_the_poison_and_names_the_target(poisoned_fits):
     attack, _, e2abl, _, _ = poisoned_fits
     _, recall = isolation_precision_recall(e2abl.suspected_poison_mask_, attack.poison_indices_)
     assert recall >= 0.9
-    assert e2abl.backdoor_label_ == "1"
+    assert e2abl.backdoor_label_ == "1" and e2abl.suspected_label_ == "1"
+    # named at the end of the warm start, before any row was held back (measured: epoch 1)
+    assert e2abl.attack_evidence_ == "warm_start"
 
 
 def test_e2abl_resists_the_backdoor_and_keeps_clean_accuracy(poisoned_fits):
@@ -50,6 +52,7 @@ def test_paper_detector_is_kept_for_reproduction(poisoned_fits, vowels):
     _, recall = isolation_precision_recall(paper.suspected_poison_mask_, attack.poison_indices_)
     assert recall >= 0.9
     assert attack_success_rate(paper, attack, X_test, y_test) < attack_success_rate(plain, attack, X_test, y_test)
+    assert paper.backdoor_label_ == "1" and paper.attack_evidence_ == "isolated_rows"
 
 
 
@@ -76,6 +79,10 @@ def test_train_all_costs_nothing_on_clean_data(vowels):
     free = E2ABLClassifier(**SMALL, no_evidence="train_all").fit(X_train, y_train)
     # the default keeps holding back the fastest-learned rows, one easy label's (measured 27 of 30)
     assert held.suspected_poison_mask_.sum() > 0
+    # the warm start was quiet: the label those rows carry (measured "1", from epoch 7) comes from the
+    # hold-back's own feedback, so it is the label acted on, not an attack named
+    assert held.suspected_label_ in held.classes_
+    assert held.backdoor_label_ is None and held.attack_evidence_ is None
     # no evidence after the warm start: nothing held back, no attack named, no accuracy lost
     assert free.backdoor_label_ is None
     assert free.suspected_poison_mask_.sum() == 0

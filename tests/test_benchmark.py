@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import runpy
 import warnings
 from pathlib import Path
@@ -126,6 +127,10 @@ def test_cli_audit_writes_a_report_with_plots(tmp_path, capsys, fmt):
                  "--drill", "square", "--top", "5", "--quiet"]) == 0
     report = (out_dir / f"report.{fmt}").read_text()
     assert "inferred backdoor label" in report and "precision" in report
+    # the drill's target, named as the backdoor label (measured: by the tracked split, "label_split")
+    # or as the label the hold-back acted on
+    named = re.search(r"label: (\*\*|<b>)1(\*\*|</b>) \(", report)
+    assert named or "held back samples labelled 1," in report
     assert ("suspects.png" in report) and (out_dir / "suspects.png").stat().st_size > 1000
     assert (out_dir / "loss_drop.png").stat().st_size > 1000
     with open(out_dir / "suspects.csv") as fh:

@@ -91,6 +91,9 @@ def test_audit_attributes(toy):
     assert {"main_loss", "second_loss", "n_suspected", "backdoor_label"} <= set(clf.history_[-1])
     assert set(clf.recovered_labels_) <= set(clf.classes_)
     assert clf.backdoor_label_ is None or clf.backdoor_label_ in clf.classes_
+    # an attack is named only with its evidence, and it is the label the defense acted on
+    assert (clf.backdoor_label_ is None) == (clf.attack_evidence_ is None)
+    assert clf.backdoor_label_ is None or clf.backdoor_label_ == clf.suspected_label_
     # recovered rows get a label other than the one they were given
     assert np.all(clf.recovered_labels_ != y[clf.recovered_indices_])
 
@@ -751,7 +754,7 @@ def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss
     loss[inflated] = torch.linspace(2.5, 3.5, 7)
     loss[0] = 2.0
     objective = _inflated(loss, y)
-    assert objective.backdoor_label == 3 and objective.evident
+    assert objective.backdoor_label == 3 and objective.evident and objective.attack_evidence == "inflated_label"
     # 7 of the label's 8 rows are other classes' series: none of its rows is trusted
     assert torch.equal(objective.sticky, y == 3)
     # the same 7 rows in a label of 20 (label 1's rows too): only they are held
@@ -764,7 +767,7 @@ def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss
     for label, n in ((3, 3), (2, 3), (1, 2)):
         spread[torch.nonzero(y == label).flatten()[:n]] = 3.0
     objective = _inflated(spread, y)
-    assert objective.backdoor_label == 0 and not objective.sticky.any()
+    assert objective.backdoor_label == 0 and not objective.sticky.any() and objective.attack_evidence is None
     # the tail's rows are hard but not placed elsewhere (loss under log 4): a hard class, not poison
     objective = _inflated(torch.where(loss > 1, torch.tensor(1.2), loss), y)
     assert objective.backdoor_label == 0 and not objective.sticky.any()
@@ -806,10 +809,12 @@ def test_scan_labels_moves_a_quiet_start_to_the_label_that_splits(poisoned):
     if poisoned:
         # label 0's rows split into its content and the triggered series of classes 1 and 2
         assert objective.locked_label == 0 and objective.backdoor_label == 0 and objective.evident
+        assert objective.attack_evidence == "label_split"
         assert sorted(torch.nonzero(objective.clustered).flatten().tolist()) == rows.tolist()
         assert torch.equal(objective.shadow, objective.clustered) and objective.shadow_named
     else:  # content alone varies in every label: nothing splits, nothing is named
         assert objective.locked_label is None and not objective.evident and not objective.clustered.any()
+        assert objective.attack_evidence is None
 
 
 def test_scan_labels_skips_labels_under_scan_rows():
@@ -818,3 +823,24 @@ def test_scan_labels_skips_labels_under_scan_rows():
                            cluster_mode="tracked", scan_rows=61)  # label 0 has 60 rows
     objective._scan_labels(_IdentityShallow())
     assert objective.locked_label is None and not objective.clustered.any()
+
+
+@pytest.mark.parametrize("clean_rows", [40, 15])
+def test_a_tracked_split_names_the_attack_only_on_a_large_label(clean_rows):
+    # the label acted on came from the hold-back's feedback (no evidence yet); its rows split into
+    # content and the 20 triggered series of classes 1 and 2. A split of 60 rows is evidence; of 35
+    # rows it is held all the same, but clean labels of 15-30 rows split too (the README's 10% walk)
+    X, y, rows = _content_and_trigger(poisoned=True)
+    keep = torch.cat([torch.arange(clean_rows), torch.arange(40, 150)])
+    X, y = X[keep], y[keep]
+    rows = rows - (40 - clean_rows)  # their places once the dropped rows are gone
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.3, drop="absolute", detector="robust",
+                           cluster_mode="tracked", cluster_sep=3.5)
+    objective.backdoor_label, objective.evident = 0, True
+    assert objective.attack_evidence is None
+    objective._flag_clusters(_IdentityShallow())
+    assert sorted(torch.nonzero(objective.clustered).flatten().tolist()) == rows.tolist()
+    assert objective.attack_evidence == ("label_split" if clean_rows + 20 >= 40 else None)
+    # evidence is for its label: once the label acted on is another, nothing is named
+    objective.backdoor_label = 1
+    assert objective.attack_evidence is None

@@ -27,6 +27,10 @@ import warnings
 from _cells import defended_fits, probe_parser
 
 
+def _name(label):
+    return None if label is None else str(label)
+
+
 def main():
     parser = probe_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--backbone", default="resnet")
@@ -40,11 +44,14 @@ def main():
         for data, trigger, target, seed, clf, ca, asr in fits:
             labels = [h.get("backdoor_label") for h in clf.history_]
             row = dict(dataset=data.split("/")[-1], attack=trigger, target=None if target is None else str(target),
-                       seed=seed, params=args.params, ca=ca, asr=asr, labels=[None if v is None else str(v) for v in labels])
+                       seed=seed, params=args.params, ca=ca, asr=asr, labels=[None if v is None else str(v) for v in labels],
+                       backdoor_label=_name(clf.backdoor_label_), suspected_label=_name(getattr(clf, "suspected_label_", None)),
+                       evidence=getattr(clf, "attack_evidence_", None))
             first = next((i for i, v in enumerate(labels) if v is not None), None)
             asr = "-" if row["asr"] is None else f"{100 * row['asr']:.1f}"
             print(f"{row['dataset']} {trigger} target={row['target']} seed={seed}: CA {100 * row['ca']:.1f} "
-                  f"ASR {asr}, first named at epoch {first} ({labels[-1]} at the end)", flush=True)
+                  f"ASR {asr}, first named at epoch {first} ({labels[-1]} at the end); backdoor_label_ "
+                  f"{row['backdoor_label']} (evidence: {row['evidence']})", flush=True)
             out.write(json.dumps(row) + "\n")
 
 

@@ -11,8 +11,8 @@ import warnings
 #: every column a row may have, in the order CSV files use
 COLUMNS = (
     "dataset", "split", "attack", "defense", "seed", "backbone", "n_epochs", "poison_rate", "target", "target_label",
-    "ca", "asr", "isolation_precision", "isolation_recall", "recovery_precision", "backdoor_label", "n_suspected",
-    "n_poisoned", "fit_seconds", "attack_seconds", "device", "version",
+    "ca", "asr", "isolation_precision", "isolation_recall", "recovery_precision", "backdoor_label", "attack_evidence",
+    "n_suspected", "n_poisoned", "fit_seconds", "attack_seconds", "device", "version",
 )
 #: the columns that identify a cell: a re-run skips rows that match on all of them
 KEY = ("dataset", "attack", "defense", "seed", "backbone", "n_epochs", "poison_rate", "target")

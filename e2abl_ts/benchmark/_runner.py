@@ -228,6 +228,7 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
                 row["isolation_precision"], row["isolation_recall"] = isolation_precision_recall(suspected, poison_idx)
         if hasattr(clf, "backdoor_label_"):
             row["backdoor_label"] = None if clf.backdoor_label_ is None else str(clf.backdoor_label_)
+            row["attack_evidence"] = getattr(clf, "attack_evidence_", None)
             if attack is not None:
                 row["recovery_precision"] = recovery_precision(clf.recovered_indices_, clf.recovered_labels_, y_train)
         row["device"] = device_name(common["device"])
