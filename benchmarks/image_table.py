@@ -105,9 +105,10 @@ def main(argv=None):
     print(f"\n{'attack':8s} {'no defense ASR / CA':>20s} {'E2ABL ASR / CA':>16s}")
     for name in ["none", *args.attacks]:
         cells = {r["model"]: r for r in rows if r["attack"] == name}
-        print(f"{name:8s} " + " ".join(
-            (f"{(100 * cells[m].get('asr', np.nan)):6.1f} / {100 * cells[m]['ca']:5.1f}" if m in cells else "-").rjust(w)
-            for m, w in (("no_defense", 20), ("e2abl", 16))))
+        def cell(m):
+            return f"{(100 * cells[m].get('asr', np.nan)):6.1f} / {100 * cells[m]['ca']:5.1f}" if m in cells else "-"
+
+        print(f"{name:8s} " + " ".join(cell(m).rjust(w) for m, w in (("no_defense", 20), ("e2abl", 16))))
     return rows
 
 

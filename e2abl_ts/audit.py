@@ -89,7 +89,8 @@ def audit(X, y, *, estimator=None, out_dir="e2abl_audit", fmt="md", top=20, pois
     except ImportError:
         pass
 
-    label, acted, evidence = est.backdoor_label_, getattr(est, "suspected_label_", None), getattr(est, "attack_evidence_", None)
+    label = est.backdoor_label_
+    acted, evidence = getattr(est, "suspected_label_", None), getattr(est, "attack_evidence_", None)
     why = {"warm_start": "the fastest-learned samples of the warm start, before any was held back, mostly carry it",
            "inflated_label": "most of its samples look like other classes' series",
            "label_split": "its samples split in two in the network's features, one side gathered from other classes",

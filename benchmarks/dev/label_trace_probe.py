@@ -43,10 +43,10 @@ def main():
         fits = defended_fits(args.datasets, args.seeds, args.backbone, args.epochs, **json.loads(args.params))
         for data, trigger, target, seed, clf, ca, asr in fits:
             labels = [h.get("backdoor_label") for h in clf.history_]
-            row = dict(dataset=data.split("/")[-1], attack=trigger, target=None if target is None else str(target),
-                       seed=seed, params=args.params, ca=ca, asr=asr, labels=[None if v is None else str(v) for v in labels],
-                       backdoor_label=_name(clf.backdoor_label_), suspected_label=_name(getattr(clf, "suspected_label_", None)),
-                       evidence=getattr(clf, "attack_evidence_", None))
+            row = dict(dataset=data.split("/")[-1], attack=trigger, target=_name(target), seed=seed,
+                       params=args.params, ca=ca, asr=asr, labels=[_name(v) for v in labels],
+                       backdoor_label=_name(clf.backdoor_label_), suspected_label=_name(clf.suspected_label_),
+                       evidence=clf.attack_evidence_)
             first = next((i for i, v in enumerate(labels) if v is not None), None)
             asr = "-" if row["asr"] is None else f"{100 * row['asr']:.1f}"
             print(f"{row['dataset']} {trigger} target={row['target']} seed={seed}: CA {100 * row['ca']:.1f} "
