@@ -539,7 +539,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         The inferred backdoor label when an attack is evident (``attack_evidence_`` is not None),
         else None. Measured on the README's 10% walk (``resnet``, 30 epochs, seeds 0-2): named on
         5 of 15 clean fits (GunPoint's two classes and BasicMotions' 40 rows on two seeds each,
-        ECG5000 on one), the poisoned label on 54 of 63 attacked ones, a wrong label on none.
+        ECG5000 on one), the poisoned label on 56 of 63 attacked ones, a wrong label on none.
         A false alarm is still possible, so confirm one by looking at the suspects
         (:func:`e2abl_ts.audit.audit`).
     attack_evidence_ : str or None
