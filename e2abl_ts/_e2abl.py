@@ -18,9 +18,10 @@ from .networks import DualHeadNetwork
 # the tracked split's grid (cells per axis), and on series the finer grid of the shadow split that gates it
 GRID_CELLS = 8
 SHADOW_CELLS = 16
-# a tracked split of a label this large is evidence of an attack (attack_evidence): on the README's
-# 10% walk no clean label of 40 rows or more split (ECG5000's), while clean labels of 15-30 rows did
-SPLIT_EVIDENCE_ROWS = 40
+# a label this large splits only when it holds a trigger: on the README's 10% walk no clean label of
+# 40 rows or more split (ECG5000's), while clean labels of 15-30 rows did. The label scan takes only
+# such labels (the estimator's scan_rows), and a tracked split of one is evidence of an attack
+LARGE_LABEL_ROWS = 40
 
 
 def label_specific_direction(centred: torch.Tensor, others: torch.Tensor, top: torch.Tensor,
@@ -245,7 +246,7 @@ class E2ABLObjective(Objective):
         # why a label is believed to be the backdoor's (robust detector), and that label:
         # "warm_start" (the warm start's isolated rows mostly carry it, before any row was held
         # back), "inflated_label" (_flag_inflated_label), "label_split" (_scan_labels, or a tracked
-        # split of a label of SPLIT_EVIDENCE_ROWS rows or more), "late_alarm" (_watch); None when the
+        # split of a label of LARGE_LABEL_ROWS rows or more), "late_alarm" (_watch); None when the
         # label acted on came only from the hold-back's own feedback (see ``attack_evidence``)
         self.evidence: str | None = None
         self.evidence_label: int | None = None
@@ -518,7 +519,7 @@ class E2ABLObjective(Objective):
                 return
         self._flag_cluster(net, self.clustered)
         of_label = self.y == self.backdoor_label
-        if self.evident and bool((self.clustered & of_label).any()) and int(of_label.sum()) >= SPLIT_EVIDENCE_ROWS:
+        if self.evident and bool((self.clustered & of_label).any()) and int(of_label.sum()) >= LARGE_LABEL_ROWS:
             self._found("label_split", self.backdoor_label)
         if self.resplit:
             self._resplit(net)

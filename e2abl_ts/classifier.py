@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._e2abl import SHADOW_CELLS, E2ABLObjective
+from ._e2abl import LARGE_LABEL_ROWS, SHADOW_CELLS, E2ABLObjective
 from ._estimator import COMMON_CONSTRAINTS, BaseDeepClassifier, SeriesInput
 from ._trainer import train
 from .networks import DualHeadNetwork, reset_parameters
@@ -138,7 +138,7 @@ class E2ABLMixin:
         return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,
-                    margin_rows=margin_rows, scan_rows=40 if scan else math.inf)
+                    margin_rows=margin_rows, scan_rows=LARGE_LABEL_ROWS if scan else math.inf)
 
     def _fit_module(self, backbone, X, y, generator):
         options = self._resolved_options(backbone, X)

@@ -12,6 +12,11 @@ from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
 
 
+def label_name(label):
+    """A label as the probes' rows write it: a string, or None."""
+    return None if label is None else str(label)
+
+
 def probe_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])

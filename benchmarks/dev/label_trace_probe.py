@@ -24,11 +24,7 @@ ASR over the 45 attacked fits on the four small datasets 16.2 -> 18.6, mean CA o
 import json
 import warnings
 
-from _cells import defended_fits, probe_parser
-
-
-def _name(label):
-    return None if label is None else str(label)
+from _cells import defended_fits, label_name, probe_parser
 
 
 def main():
@@ -43,9 +39,9 @@ def main():
         fits = defended_fits(args.datasets, args.seeds, args.backbone, args.epochs, **json.loads(args.params))
         for data, trigger, target, seed, clf, ca, asr in fits:
             labels = [h.get("backdoor_label") for h in clf.history_]
-            row = dict(dataset=data.split("/")[-1], attack=trigger, target=_name(target), seed=seed,
-                       params=args.params, ca=ca, asr=asr, labels=[_name(v) for v in labels],
-                       backdoor_label=_name(clf.backdoor_label_), suspected_label=_name(clf.suspected_label_),
+            row = dict(dataset=data.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
+                       params=args.params, ca=ca, asr=asr, labels=[label_name(v) for v in labels],
+                       backdoor_label=label_name(clf.backdoor_label_), suspected_label=label_name(clf.suspected_label_),
                        evidence=clf.attack_evidence_)
             first = next((i for i, v in enumerate(labels) if v is not None), None)
             asr = "-" if row["asr"] is None else f"{100 * row['asr']:.1f}"

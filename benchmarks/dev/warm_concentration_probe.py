@@ -13,7 +13,7 @@ concentration than the attacked ones? No (README, "Session 25"; rows in
 import json
 
 import torch
-from _cells import warm_start_fits
+from _cells import label_name, warm_start_fits
 
 import e2abl_ts._e2abl as objective_module
 
@@ -33,9 +33,8 @@ def _recording_split(self, net):
 def main():
     objective_module.E2ABLObjective._split = _recording_split
     for name, trigger, target, seed, clf in warm_start_fits(__doc__.split("\n\n")[0]):
-        named = None if clf.backdoor_label_ is None else str(clf.backdoor_label_)
-        print(json.dumps(dict(d=name[:10], a=trigger, t=None if target is None else str(target), s=seed,
-                              ev=clf.attack_evidence_, named=named, **CAPTURED)), flush=True)
+        print(json.dumps(dict(d=name[:10], a=trigger, t=label_name(target), s=seed, ev=clf.attack_evidence_,
+                              named=label_name(clf.backdoor_label_), **CAPTURED)), flush=True)
         CAPTURED.clear()
 
 
