@@ -18,7 +18,7 @@ from .networks import DualHeadNetwork
 # the tracked split's grid (cells per axis), and on series the finer grid of the shadow split that gates it
 GRID_CELLS = 8
 SHADOW_CELLS = 16
-# a label this large splits only when it holds a trigger: on the README's 10% walk no clean label of
+# a label this large splits only when it holds a trigger: on the 10% walk of docs/experiments.md no clean label of
 # 40 rows or more split (ECG5000's), while clean labels of 15-30 rows did. The label scan takes only
 # such labels (the estimator's scan_rows), and a tracked split of one is evidence of an attack
 LARGE_LABEL_ROWS = 40
@@ -266,7 +266,7 @@ class E2ABLObjective(Objective):
         evidence gathered outside the hold-back's feedback: once rows are held back, the second
         head trains on them (and on the label acted on) alone, their losses keep falling, and they
         stay the most suspicious: after a quiet warm start that feedback names a label on clean
-        data as on poisoned data (the README's 10% walk: all 10 quiet clean fits named one).
+        data as on poisoned data (docs/experiments.md, the 10% walk: all 10 quiet clean fits named one).
         """
         if not self.evident:
             return None
@@ -796,7 +796,7 @@ class E2ABLObjective(Objective):
                     # only the split's rows: the recovery_rate rows of largest drop outside it are
                     # the label's clean rows (the second head fits every row of y_b, so theirs drop
                     # fastest); relabelling them cost Fashion-MNIST 1.6 points of CA on average
-                    # over seven fits with a split (README, Session 21)
+                    # over seven fits with a split (docs/experiments.md, Session 21)
                     candidates = torch.nonzero(clustered).flatten()
         if len(candidates):
             with eval_mode(net):

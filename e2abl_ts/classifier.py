@@ -472,7 +472,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         half of the ``isolation_rate`` tail, so it cannot act at 5% poison with the default
         rate. On the datasets whose median loss is still near log(K) after the warm start
         (JapaneseVowels, GunPoint, BasicMotions, UWave) it never acts; it acted on none of 15
-        clean fits (README, "Session 19").
+        clean fits (docs/experiments.md, "Session 19").
     scan_labels : bool or "auto", default="auto"
         With ``detector="robust"`` and the tracked split: when the warm start shows no evidence,
         every label of at least 40 rows is split each epoch (along its label-specific direction,
@@ -482,7 +482,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         seed 2 that is the label named on clean data too (square and sine on the majority class,
         ``resnet``, 30 epochs: ASR / CA 100 / 83.3 and 100 / 79.3; with it 1.6 / 92.0 and 1.6 /
         86.7). It changes only fits with a quiet warm start: on the other 19 quiet fits of the 10%
-        walk (clean ones included) no label splits and the fits are identical (README, "Session
+        walk (clean ones included) no label splits and the fits are identical (docs/experiments.md, "Session
         24"). "auto": on for series, off for images (not measured there).
     second_head_pool : {"auto", "avg", "avgmax"}, default="auto"
         How the second head pools its features over time (or space): "avg", or "avgmax"
@@ -537,7 +537,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         all False with ``"paper"``): the strongest suspects, whatever their loss-drop score.
     backdoor_label_ : label or None
         The inferred backdoor label when an attack is evident (``attack_evidence_`` is not None),
-        else None. Measured on the README's 10% walk (``resnet``, 30 epochs, seeds 0-2): named on
+        else None. Measured on the 10% walk of docs/experiments.md (``resnet``, 30 epochs, seeds 0-2): named on
         5 of 15 clean fits (GunPoint's two classes and BasicMotions' 40 rows on two seeds each,
         ECG5000 on one), the poisoned label on 56 of 63 attacked ones, a wrong label on none.
         A false alarm is still possible, so confirm one by looking at the suspects

@@ -829,7 +829,7 @@ def test_scan_labels_skips_labels_under_scan_rows():
 def test_a_tracked_split_names_the_attack_only_on_a_large_label(clean_rows):
     # the label acted on came from the hold-back's feedback (no evidence yet); its rows split into
     # content and the 20 triggered series of classes 1 and 2. A split of 60 rows is evidence; of 35
-    # rows it is held all the same, but clean labels of 15-30 rows split too (the README's 10% walk)
+    # rows it is held all the same, but clean labels of 15-30 rows split too (the 10% walk, docs/experiments.md)
     X, y, rows = _content_and_trigger(poisoned=True)
     keep = torch.cat([torch.arange(clean_rows), torch.arange(40, 150)])
     X, y = X[keep], y[keep]

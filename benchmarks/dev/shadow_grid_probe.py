@@ -20,7 +20,7 @@ test suite fits it) 2.5 / 62.0, recall 0.95 (ungated: 71.7 / 39.3); UWave square
 epochs, seeds 0-2: 4.6 / 68.8, 3.2 / 70.0, 5.0 / 70.6, as the 8-cell split alone (session 15);
 JapaneseVowels (``resnet``, 30 epochs, seeds 0-2) as ungated on 8 of 9 fits, square seed 1
 23.0 / 77.8 against 3.5 / 92.7; ECG5000 square / burst on the majority class (``resnet``, 30
-epochs, seed 0) 1.6 / 85.3, 6.5 / 87.3, as ungated. Matrix: README "Session 17" and "Session 18".
+epochs, seed 0) 1.6 / 85.3, 6.5 / 87.3, as ungated. Matrix: docs/experiments.md, "Session 17" and "Session 18".
 """
 
 import warnings

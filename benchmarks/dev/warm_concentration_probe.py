@@ -3,7 +3,7 @@
 Per fit, at the end of the warm start: the label named, the share of the isolation budget's
 suspects that carry it, and its share of the data, with ``attack_evidence_``. Question asked: do
 the clean fits the warm start names a label on (GunPoint, BasicMotions, ECG5000) show a weaker
-concentration than the attacked ones? No (README, "Session 25"; rows in
+concentration than the attacked ones? No (docs/experiments.md, "Session 25"; rows in
 ``benchmarks/results/warm_start_concentration_cpu_s25.jsonl``):
 
     python benchmarks/dev/warm_concentration_probe.py --datasets JapaneseVowels GunPoint BasicMotions \
