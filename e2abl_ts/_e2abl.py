@@ -785,7 +785,12 @@ class E2ABLObjective(Objective):
             returned = (self.y == y_b) & ~clustered & ~self.sticky
             self.main_rows |= returned
             self.suspected &= ~returned  # D_b: the rows the main head does not learn as labelled
-            if not self.warm:
+            # a split of a label acted on without evidence (a label under LARGE_LABEL_ROWS rows,
+            # where clean labels split too) only holds its rows: unlearning a clean group trains the
+            # main head away from its class (clean UWave seed 0: 13 of a 15-row label unlearned,
+            # test accuracy 0.00 on it). On the 21 quiet fits of the 10% walk: attacked mean ASR
+            # 26.5 -> 22.5, clean CA 84.0 -> 84.2 (docs/experiments.md, Session 26)
+            if not self.warm and self.attack_evidence is not None:
                 if self.split_recovery == "unlearn":
                     # the main head learns them as "not y_b" (the recovery_rate top rows are still
                     # relabelled below)

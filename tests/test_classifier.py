@@ -365,6 +365,25 @@ def test_a_split_keeps_recovery_to_its_own_rows_when_relabelling(split_recovery,
     assert objective.main_rows[others].all() and (objective.targets[others] == 1).all()
 
 
+@pytest.mark.parametrize("evidence, unlearned", [(None, []), ("label_split", [2, 3])])
+def test_a_split_of_a_label_without_evidence_holds_its_rows_without_unlearning_them(evidence, unlearned):
+    """The robust detector unlearns a split's rows only once the label has evidence: clean labels of
+    15-30 rows split too, and unlearning a clean group trains the main head away from its class."""
+    X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    objective = _objective(X, y, isolation_rate=0.4, recovery_rate=0.2, drop="absolute", cluster_mode="tracked",
+                           split_recovery="unlearn", detector="robust")
+    objective.warm, objective.locked_label = False, 1
+    if evidence is not None:
+        objective._found(evidence, 1)
+    objective.clustered[[2, 3]] = True
+    _split_with_top(objective, [0, 1, 2, 3])
+    assert objective.attack_evidence == evidence
+    assert sorted(torch.nonzero(objective.unlearn).flatten().tolist()) == unlearned
+    held = [r for r in (2, 3) if r not in unlearned]
+    assert objective.suspected[held].all() and not objective.main_rows[held].any()
+    assert objective.main_rows[[4, 5]].all() and (objective.targets[[4, 5]] == 1).all()  # the rest of the label
+
+
 @pytest.mark.parametrize("release_rank, kept", [(1.0, []), (2.0, [0, 1])])
 def test_release_rank_keeps_suspects_of_the_backdoor_label_until_they_fall_far(release_rank, kept):
     X, y = torch.zeros(10, 1, 8), torch.tensor([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
