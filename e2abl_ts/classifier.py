@@ -545,8 +545,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         whether the label is the inferred backdoor label (with its ``attack_evidence_``) or was held
         back as a precaution with no attack evident: on small training sets the isolation budget can
         cover the whole class (UWave, 120 series: all 27 rows of the poisoned class held back, test
-        accuracy 0.00 on it; on clean data the same happens to the label acted on after a quiet
-        warm start: UWave seed 0, 2 of a label's 15 rows left, BasicMotions seed 0, 2 of 10).
+        accuracy 0.00 on it; on clean data the same happens to the label acted on: after a quiet
+        warm start, UWave seed 0, 2 of a label's 15 rows left, and on a false alarm from the warm
+        start, BasicMotions seed 0, 2 of 10).
     mislabel_mask_ : ndarray of bool, shape (n_cases,)
         The rows of D_b isolated for good because they look mislabelled (``detector="robust"``;
         all False with ``"paper"``): the strongest suspects, whatever their loss-drop score.
