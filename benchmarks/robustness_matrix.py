@@ -2,7 +2,9 @@
 seeds -> no-defense ASR / CA, E2ABL ASR / CA, isolation precision / recall, and a summary
 (worst-case ASR, mean CA gap to clean training, false alarms on clean data). Beside them,
 the clean-model ASR: plain training on the clean training set, scored on the same triggered
-test rows (how often a model that never saw poison maps the trigger to the target anyway).
+test rows (how often a model that never saw poison maps the trigger to the target anyway), and
+the poison-removed CA: plain training on the poisoned set without its poisoned rows, the CA a
+perfect filter reaches (what is left to learn from; the defense's own cost is its CA below it).
 
 The full grid (5 datasets x 5 triggers x 3 targets x 4 rates x 3 seeds) is GPU work. On a
 2-core CPU run a subset with the ``resnet`` backbone and say which, e.g. (21 minutes, with a
@@ -27,7 +29,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from e2abl_ts.benchmark import ResultsFile, percent_text, resolve_target, run_benchmark
+from e2abl_ts.benchmark import REFERENCES, ResultsFile, percent_text, resolve_target, run_benchmark
 from e2abl_ts.benchmark._results import finite
 from e2abl_ts.datasets import load_dataset
 
@@ -42,7 +44,7 @@ def _cell(r) -> tuple:
 
 
 def _defended(rows):
-    return list(dict.fromkeys(r["defense"] for r in rows if r["defense"] not in ("no_defense", "clean_model")))
+    return list(dict.fromkeys(r["defense"] for r in rows if r["defense"] not in REFERENCES))
 
 
 def matrix_table(rows) -> str:
@@ -53,7 +55,7 @@ def matrix_table(rows) -> str:
     for r in rows:
         by[(*_cell(r), r["defense"])].append(r)
     defenses = _defended(rows)
-    head = ["dataset", "trigger", "target", "rate", "no-def ASR / CA", "clean-model ASR"]
+    head = ["dataset", "trigger", "target", "rate", "no-def ASR / CA", "clean-model ASR", "poison-removed CA"]
     for d in defenses:
         head += [f"{d} ASR / CA", "isolation P / R", "label"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -61,7 +63,8 @@ def matrix_table(rows) -> str:
         nodef = by.get((d, a, t, rate, "no_defense"), [])
         cells = [d, a, "-" if a == "none" else t, "-" if a == "none" else f"{100 * rate:g}%",
                  f"{_pct(nodef, 'asr')} / {_pct(nodef, 'ca')}",
-                 _pct(by.get((d, a, t, rate, "clean_model"), []), "asr")]
+                 _pct(by.get((d, a, t, rate, "clean_model"), []), "asr"),
+                 _pct(by.get((d, a, t, rate, "poison_removed"), []), "ca")]
         for defense in defenses:
             rs = by.get((d, a, t, rate, defense), [])
             if a == "none":
@@ -84,6 +87,11 @@ def matrix_summary(rows, defense="e2abl") -> str:
         if r["attack"] == "none" and r["defense"] == "no_defense":
             clean_ca[r["dataset"], r["seed"]].append(r["ca"])
     gaps = [r["ca"] - np.mean(clean_ca[r["dataset"], r["seed"]]) for r in e2 if clean_ca.get((r["dataset"], r["seed"]))]
+    # against a perfect filter (the poisoned rows dropped, the rest trained plainly): the CA the
+    # defense itself costs, apart from the rows an attack takes away
+    removed_ca = {(*_cell(r), r["seed"]): r["ca"] for r in rows if r["defense"] == "poison_removed"}
+    removed_gaps = [r["ca"] - removed_ca[(*_cell(r), r["seed"])]
+                    for r in attacked if (*_cell(r), r["seed"]) in removed_ca]
     clean_e2 = [r for r in e2 if r["attack"] == "none"]
 
     def worst(rs):
@@ -111,6 +119,9 @@ def matrix_summary(rows, defense="e2abl") -> str:
         excess_line,
         f"  mean CA gap to clean training (same dataset and seed): {100 * np.mean(gaps):+.1f} points "
         f"over {len(gaps)} fits   (target within 2)" if gaps else "  mean CA gap: -",
+        f"  mean CA gap of the attacked fits to a perfect filter (poisoned rows dropped, same cell and seed): "
+        f"{100 * np.mean(removed_gaps):+.1f} points over {len(removed_gaps)} fits" if removed_gaps
+        else "  mean CA gap to a perfect filter: not run",
         f"  isolation recall at 10%: mean {100 * np.mean(recall10):.1f}, min {100 * np.min(recall10):.1f}"
         f"   (target >= 95)" if recall10 else "  isolation recall at 10%: -",
         f"  false alarms on clean data (a backdoor label reported): "
@@ -147,8 +158,8 @@ def main(argv=None):
     p.add_argument("--report-only", action="store_true", help="print the table of the rows in --out, run nothing")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
-    common = dict(defenses=["no_defense", "clean_model", *args.defenses], seeds=args.seeds, backbone=args.backbone,
-                  n_epochs=args.epochs, out=args.out, device=args.device)
+    common = dict(defenses=["no_defense", "clean_model", "poison_removed", *args.defenses], seeds=args.seeds,
+                  backbone=args.backbone, n_epochs=args.epochs, out=args.out, device=args.device)
     if not args.report_only:
         run_benchmark(args.datasets, ["none"], **{**common, "defenses": ["no_defense", *args.defenses]})
         targets = {}  # per dataset, the targets that name distinct labels (balanced classes tie)

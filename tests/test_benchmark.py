@@ -52,6 +52,26 @@ def test_clean_model_trains_on_clean_data_and_scores_the_trigger():
     assert by["square", "no_defense"]["n_poisoned"] == 7
 
 
+def test_poison_removed_trains_plainly_without_the_poisoned_rows():
+    from e2abl_ts import StandardClassifier
+    from e2abl_ts.benchmark import ATTACKS
+
+    rows = run_benchmark([DATA], ["square", "none"], ["no_defense", "poison_removed"], [0], **FAST)
+    by = {(r["attack"], r["defense"]): r for r in rows}
+    removed = by["square", "poison_removed"]
+    assert removed["n_poisoned"] == 7 and removed["asr"] is not None
+    # the same model as plain training on the attacked set with its 7 poisoned rows dropped
+    X, y, X_test, y_test = load_dataset(DATA)
+    attack = ATTACKS["square"](removed["target_label"], 0.1, 0)
+    X_p, y_p = attack.fit_resample(X, y)
+    kept = np.setdiff1d(np.arange(len(y_p)), attack.poison_indices_)
+    plain = StandardClassifier(backbone="fcn", n_epochs=3, random_state=0).fit(X_p[kept], y_p[kept])
+    assert removed["ca"] == plain.score(X_test, y_test)
+    assert removed["ca"] != by["square", "no_defense"]["ca"] or removed["asr"] != by["square", "no_defense"]["asr"]
+    # without an attack there is nothing to drop: plain training on the clean set
+    assert by["none", "poison_removed"]["ca"] == by["none", "no_defense"]["ca"]
+
+
 def test_parallel_cells_give_the_same_rows_as_serial(tmp_path):
     serial = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], **FAST)
     parallel = run_benchmark([DATA], ["square"], ["no_defense", "e2abl"], [0], n_jobs=2, **FAST)
@@ -194,7 +214,7 @@ def test_robustness_matrix_summary_reads_the_rows():
             row("square", "no_defense", 0, 0.9, 1.0), row("square", "e2abl", 0, 0.88, 0.02, label="1", recall=1.0),
             row("square", "e2abl", 1, 0.78, 0.30, label="2", recall=0.5),
             row("square", "e2abl", 0, 0.88, 0.60, rate=0.2, label="1", recall=0.9),
-            row("square", "clean_model", 1, 0.80, 0.28)]
+            row("square", "clean_model", 1, 0.80, 0.28), row("square", "poison_removed", 1, 0.84, 0.03)]
     text = matrix["matrix_summary"](rows)
     assert "at 10% poison: 30.0 (D, square, first, 10%, seed 1)" in text
     assert "over all cells: 60.0 (D, square, first, 20%, seed 0)" in text
@@ -203,11 +223,15 @@ def test_robustness_matrix_summary_reads_the_rows():
     assert "-2.0 points over 5 fits" in text
     assert "above the clean model's ASR: 0 of 1; the largest excess 2.0 (D, square, first, seed 1)" in text
     assert "mean 75.0, min 50.0" in text
+    # the perfect filter ran on seed 1's 10% cell only: 0.78 - 0.84
+    assert "a perfect filter (poisoned rows dropped, same cell and seed): -6.0 points over 1 fits" in text
     assert "false alarms on clean data (a backdoor label reported): 1 of 2" in text
     assert ("at 10% poison: 2 fits, mean ASR 16.0, worst 30.0 (D, square, first, 10%, seed 1), ASR > 5 on 1, "
             "more than 5 points above the clean model on 0 of 1, isolation recall mean 75.0 / min 50.0") in text
     assert "at 20% poison: 1 fits, mean ASR 60.0, worst 60.0 (D, square, first, 20%, seed 0), ASR > 5 on 1, " \
            "isolation recall mean 90.0 / min 90.0" in text
     table = matrix["matrix_table"](rows)
-    assert "| D | square | first | 10% | 100.0 / 90.0 | 28.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 | 1/2 right |" in table
-    assert "| D | none | - | - | - / 85.0±5.0 | - | - / 83.0±3.0 | - / - | 1/2 quiet |" in table
+    assert ("| D | square | first | 10% | 100.0 / 90.0 | 28.0 | 84.0 | 16.0±14.0 / 83.0±5.0 | 50.0±0.0 / 75.0±25.0 "
+            "| 1/2 right |") in table
+    assert "| D | none | - | - | - / 85.0±5.0 | - | - | - / 83.0±3.0 | - / - | 1/2 quiet |" in table
+    assert "poison_removed ASR" not in table  # a reference, not a defense of its own

@@ -10,10 +10,10 @@ cells. Cells run in parallel through joblib (``n_jobs``); on a cluster, wrap the
 ``joblib.parallel_config(backend="dask")`` (or Ray's joblib backend).
 """
 
-from ._registry import ATTACKS, DEFENSES, NO_ATTACK, parse_spec, resolve_target
+from ._registry import ATTACKS, DEFENSES, NO_ATTACK, REFERENCES, parse_spec, resolve_target
 from ._results import COLUMNS, KEY, ResultsFile
 from ._runner import format_row, run_benchmark
 from ._table import percent_text, summary_table, table_cells
 
 __all__ = ["ATTACKS", "COLUMNS", "DEFENSES", "KEY", "NO_ATTACK", "ResultsFile", "format_row", "parse_spec",
-           "percent_text", "resolve_target", "run_benchmark", "summary_table", "table_cells"]
+           "percent_text", "REFERENCES", "resolve_target", "run_benchmark", "summary_table", "table_cells"]

@@ -74,9 +74,18 @@ DEFENSES = {
     # plain training on the *clean* training set, scored on the attack's triggered test set:
     # how often a model that never saw poison maps the trigger to the target (the ASR floor)
     "clean_model": _defense("StandardClassifier"),
+    # plain training on the poisoned training set with its poisoned rows dropped: a filter that
+    # finds every poisoned row and nothing else (the best any isolation can do). Its CA is what
+    # an attack leaves to learn from; a defense's CA below it is the defense's own cost
+    "poison_removed": _defense("StandardClassifier"),
 }
 #: defenses that train on the clean training set even in an attacked cell
 CLEAN_TRAINING = {"clean_model"}
+#: defenses that train on the poisoned training set without its poisoned rows
+POISON_REMOVED = {"poison_removed"}
+#: reference models beside the defenses: what no defense, a model that never saw poison and a
+#: perfect filter reach
+REFERENCES = ("no_defense", *CLEAN_TRAINING, *POISON_REMOVED)
 
 TARGETS = ("first", "majority", "minority")
 

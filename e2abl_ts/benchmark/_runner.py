@@ -13,7 +13,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ._registry import ATTACKS, CLEAN_TRAINING, DEFENSES, NO_ATTACK, parse_spec, resolve_target
+from ._registry import ATTACKS, CLEAN_TRAINING, DEFENSES, NO_ATTACK, POISON_REMOVED, parse_spec, resolve_target
 from ._results import ResultsFile, cell_key
 
 
@@ -207,6 +207,12 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         fit_on_poison = attack is not None and name not in CLEAN_TRAINING
         if not fit_on_poison:
             X_fit, y_fit = X_train, y_train
+        poison_idx = attack.poison_indices_ if fit_on_poison else np.array([], dtype=int)
+        if fit_on_poison and name in POISON_REMOVED:
+            kept = np.ones(len(y_fit), dtype=bool)
+            kept[poison_idx] = False
+            X_fit = [X_fit[i] for i in np.flatnonzero(kept)] if isinstance(X_fit, list) else X_fit[kept]
+            y_fit = y_fit[kept]
         eval_sets = None
         if plots_dir is not None and name.startswith("e2abl"):
             eval_sets = {"clean": (X_test, y_test)}
@@ -218,8 +224,7 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         row["ca"] = clean_accuracy(clf, X_test, y_test)
         # ASR: the triggered non-target test rows classified as the target (attack_success_rate)
         row["asr"] = None if attack is None else clean_accuracy(clf, *attack_set)
-        poison_idx = attack.poison_indices_ if fit_on_poison else np.array([], dtype=int)
-        row["n_poisoned"] = len(poison_idx)
+        row["n_poisoned"] = len(poison_idx)  # for poison_removed: the rows it did not train on
         row["attack_seconds"] = None if attack_seconds is None else round(attack_seconds, 2)
         suspected = getattr(clf, "suspected_poison_mask_", None)
         if suspected is not None:
