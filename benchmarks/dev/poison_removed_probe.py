@@ -22,10 +22,10 @@ held back); GunPoint +6.4 (plain training is at 49-66 there at 30 epochs).
 import json
 import warnings
 
-import numpy as np
 from _cells import label_name, poisoned_fits, probe_parser
 
 from e2abl_ts import StandardClassifier
+from e2abl_ts.benchmark._runner import without_rows
 
 
 def main():
@@ -41,10 +41,8 @@ def main():
             dropped = tuple(sorted(int(i) for i in attack.poison_indices_))
             key = (data, seed, label_name(target), dropped)
             if key not in fitted:
-                kept = np.setdiff1d(np.arange(len(y)), dropped)
-                X_kept = [X[i] for i in kept] if isinstance(X, list) else X[kept]
                 clf = StandardClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu")
-                fitted[key] = clf.fit(X_kept, y[kept]).score(X_test, y_test)
+                fitted[key] = clf.fit(*without_rows(X, y, dropped)).score(X_test, y_test)
             row = dict(dataset=data.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
                        poison_removed_ca=fitted[key], n_removed=len(dropped))
             print(json.dumps(row), flush=True)

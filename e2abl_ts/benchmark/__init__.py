@@ -15,5 +15,5 @@ from ._results import COLUMNS, KEY, ResultsFile
 from ._runner import format_row, run_benchmark
 from ._table import percent_text, summary_table, table_cells
 
-__all__ = ["ATTACKS", "COLUMNS", "DEFENSES", "KEY", "NO_ATTACK", "ResultsFile", "format_row", "parse_spec",
-           "percent_text", "REFERENCES", "resolve_target", "run_benchmark", "summary_table", "table_cells"]
+__all__ = ["ATTACKS", "COLUMNS", "DEFENSES", "KEY", "NO_ATTACK", "REFERENCES", "ResultsFile", "format_row",
+           "parse_spec", "percent_text", "resolve_target", "run_benchmark", "summary_table", "table_cells"]

@@ -189,6 +189,12 @@ def _poison(data, attack_spec, seed, target_label, poison_rate, device, threads,
         return key, exc
 
 
+def without_rows(X, y, rows):
+    """``(X, y)`` without the rows ``rows`` (X an array, or aeon's list of unequal-length series)."""
+    kept = np.setdiff1d(np.arange(len(y)), rows)
+    return ([X[i] for i in kept] if isinstance(X, list) else X[kept]), y[kept]
+
+
 def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, verbose):
     _set_threads(threads)
     from ..metrics import clean_accuracy, isolation_precision_recall, recovery_precision
@@ -209,10 +215,7 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
             X_fit, y_fit = X_train, y_train
         poison_idx = attack.poison_indices_ if fit_on_poison else np.array([], dtype=int)
         if fit_on_poison and name in POISON_REMOVED:
-            kept = np.ones(len(y_fit), dtype=bool)
-            kept[poison_idx] = False
-            X_fit = [X_fit[i] for i in np.flatnonzero(kept)] if isinstance(X_fit, list) else X_fit[kept]
-            y_fit = y_fit[kept]
+            X_fit, y_fit = without_rows(X_fit, y_fit, poison_idx)
         eval_sets = None
         if plots_dir is not None and name.startswith("e2abl"):
             eval_sets = {"clean": (X_test, y_test)}
