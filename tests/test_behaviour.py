@@ -92,27 +92,44 @@ def test_train_all_costs_nothing_on_clean_data(vowels):
 
 @pytest.fixture(scope="module")
 def majority_burst():
-    """OSULeaf (aeon ships it: 200/242, length 427) with a short localized burst (8 steps, 1.5 sd)
-    whose target is the majority class "4" (53 of 200): the case METHOD.md shows the paper's
-    recipe failing on ECG5000, at a size the suite can afford."""
-    X_train, y_train = load_classification("OSULeaf", split="train")
-    X_test, y_test = load_classification("OSULeaf", split="test")
+    """OSULeaf (aeon ships it: 200/242, length 427), averaged over blocks of 4 steps (length 106),
+    with a short localized burst (8 steps, 1.5 sd) whose target is the majority class "4" (53 of
+    200): the case METHOD.md shows the paper's recipe failing on ECG5000, at a size the suite can
+    afford."""
+    def load(split):
+        X, y = load_classification("OSULeaf", split=split)
+        n = X.shape[-1] // 4 * 4
+        return X[..., :n].reshape(len(X), X.shape[1], -1, 4).mean(-1), y
+    (X_train, y_train), (X_test, y_test) = load("train"), load("test")
     attack = StaticTriggerAttack(target_label="4", pattern="burst", amplitude=1.5, window=8, random_state=0)
     X_p, y_p = attack.fit_resample(X_train, y_train)
     return attack, X_p, y_p, X_test, y_test
 
 
 def test_robust_detector_holds_on_a_majority_class_burst(majority_burst):
+    # Three seeds: a single fit here depends on the CPU. At full length and width, seed 0 was held
+    # at ASR 0.12 on one 2-core machine and 0.51 on another (one poisoned row of 20 escaped), while
+    # seeds 1 and 2 held (0.01, 0.10) on both. Measured on seeds 0, 1, 2 with this configuration:
+    # plain ASR 0.90 / 1.00 / 0.67; the paper's recipe isolates 3 / 3 / 2 of the 20 poisoned rows
+    # (recall 0.15 / 0.15 / 0.10) and lets 0.72 / 0.15 / 0.95 through; the robust detector isolates
+    # 19 / 20 / 20 and names "4" each time, ASR 0.015 / 0 / 0. With one thread (another summation
+    # order, as on another CPU) seed 0 isolates 16 and holds at 0.04.
     attack, X_p, y_p, X_test, y_test = majority_burst
-    kw = dict(backbone="resnet", n_epochs=20, random_state=0)
-    plain = StandardClassifier(**kw).fit(X_p, y_p)
-    paper = E2ABLClassifier(**kw, detector="paper").fit(X_p, y_p)
-    robust = E2ABLClassifier(**kw).fit(X_p, y_p)
-    asr = {name: attack_success_rate(m, attack, X_test, y_test) for name, m in
-           [("plain", plain), ("paper", paper), ("robust", robust)]}
-    _, recall = isolation_precision_recall(robust.suspected_poison_mask_, attack.poison_indices_)
-    assert asr["plain"] > 0.8
-    assert asr["paper"] > 0.8  # the failure this detector exists for (measured 1.00)
-    assert asr["robust"] < 0.3  # measured 0.12
-    assert recall >= 0.9  # measured 0.95
-    assert robust.backdoor_label_ == "4"
+    kw = dict(backbone="resnet", backbone_kwargs={"widths": (32, 64, 64)}, n_epochs=20)
+    asr, recall = {"plain": [], "paper": [], "robust": []}, []
+    for seed in (0, 1, 2):
+        fits = {"plain": StandardClassifier(**kw, random_state=seed).fit(X_p, y_p),
+                "paper": E2ABLClassifier(**kw, random_state=seed, detector="paper").fit(X_p, y_p),
+                "robust": E2ABLClassifier(**kw, random_state=seed).fit(X_p, y_p)}
+        for name, model in fits.items():
+            asr[name].append(attack_success_rate(model, attack, X_test, y_test))
+        _, paper_recall = isolation_precision_recall(fits["paper"].suspected_poison_mask_, attack.poison_indices_)
+        recall.append(isolation_precision_recall(fits["robust"].suspected_poison_mask_, attack.poison_indices_)[1])
+        assert paper_recall < 0.5  # the failure this detector exists for
+        assert recall[-1] >= 0.75
+        assert fits["robust"].backdoor_label_ == "4"
+    assert np.median(recall) >= 0.95
+    assert np.median(asr["plain"]) > 0.8
+    assert np.mean(asr["paper"]) > 0.4
+    assert np.median(asr["robust"]) < 0.1
+    assert np.mean(asr["robust"]) < np.mean(asr["plain"]) / 3

@@ -5,17 +5,16 @@ import pytest
 from aeon.datasets import load_classification
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from conftest import ROUND_OFF, TINY
+from conftest import CHECK_CONFIG, ROUND_OFF, TINY
 from e2abl_ts import StandardClassifier
 from e2abl_ts.attacks import StaticTriggerAttack
 from e2abl_ts.defenses import ABLClassifier, FinePruningClassifier, NADClassifier
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy, isolation_precision_recall
 
-CHECK = dict(backbone="fcn", backbone_kwargs={"widths": (8, 8, 8)}, batch_size=16, lr=0.05, random_state=0)
 CHECKED = [
-    ABLClassifier(**CHECK, n_epochs=30, isolation_epochs=5, unlearning_epochs=1),
-    NADClassifier(**CHECK, n_epochs=30, clean_subset=0.3, teacher_epochs=2, distillation_epochs=3, betas=(1.0, 1.0)),
-    FinePruningClassifier(**CHECK, n_epochs=30, clean_subset=0.3, finetune_epochs=2),
+    ABLClassifier(**CHECK_CONFIG, isolation_epochs=5, unlearning_epochs=1),
+    NADClassifier(**CHECK_CONFIG, clean_subset=0.3, teacher_epochs=2, distillation_epochs=3, betas=(1.0, 1.0)),
+    FinePruningClassifier(**CHECK_CONFIG, clean_subset=0.3, finetune_epochs=2),
 ]
 # float32 batch-shape round-off (~2e-7) against check_methods_subset_invariance's atol of 1e-7:
 # which fitted weights cross it depends on the CPU (see ROUND_OFF in conftest.py); on one
