@@ -36,6 +36,10 @@ COMMON_CONSTRAINTS = {
 }
 
 
+# the fraction of the last epochs whose weights are averaged (single-loop trainers: E2ABL, no defense)
+AVERAGE_LAST_CONSTRAINT = [Interval(Real, 0, 1, closed="left")]
+
+
 class SeriesInput:
     """Input handling for time series (aeon's layout); the image adapter swaps this part."""
 

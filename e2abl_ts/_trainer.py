@@ -127,14 +127,18 @@ def lr_factor(schedule: str, epoch: int, n_epochs: int) -> float:
 
 def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective, *, n_epochs: int,
           batch_size: int, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-          verbose: bool = False, desc: str = "training", monitor=None, lr_schedule: str = "constant") -> list[dict]:
+          verbose: bool = False, desc: str = "training", monitor=None, lr_schedule: str = "constant",
+          average_last: float = 0.0) -> list[dict]:
     """Run ``n_epochs`` epochs of ``objective`` on ``(X, y)``, both already on the device.
 
     Returns one record per epoch: the epoch number, the epoch means of the objective's logs,
     what its ``after_epoch`` adds, and what ``monitor(net)`` returns (evaluated in eval mode
     after each epoch, e.g. accuracies on held-out sets; it must not draw random numbers).
     ``lr_schedule`` scales every group's learning rate, as the objective sets it for the
-    epoch, by :func:`lr_factor`; the unscaled rates are restored at the end.
+    epoch, by :func:`lr_factor`; the unscaled rates are restored at the end. ``average_last``: the
+    fraction of the last epochs whose end-of-epoch weights are averaged into ``net`` at the end
+    (stochastic weight averaging, Izmailov et al. 2018; :class:`WeightAverage`); 0 keeps the last
+    epoch's weights. ``monitor`` and the objective see each epoch's own weights.
     """
     history = []
     n = len(X)
@@ -142,6 +146,8 @@ def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective
     objective.start(net)
     bar = tqdm(range(n_epochs), desc=desc, disable=not verbose, leave=False, unit="epoch")
     base = [group["lr"] for group in optimizer.param_groups]
+    average = WeightAverage()
+    n_average = int(round(average_last * n_epochs))
     for epoch in bar:
         for group, lr in zip(optimizer.param_groups, base):
             group["lr"] = lr  # the objective sees (and may change) the unscaled rates
@@ -170,11 +176,41 @@ def train(net: nn.Module, X: torch.Tensor, y: torch.Tensor, objective: Objective
         if monitor is not None:
             with eval_mode(net), torch.no_grad():
                 record.update(monitor(net))
+        if epoch >= n_epochs - n_average:
+            average.add(net)
         history.append(record)
         bar.set_postfix({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in record.items() if k != "epoch"})
     for group, lr in zip(optimizer.param_groups, base):
         group["lr"] = lr
+    average.load_into(net)
     return history
+
+
+class WeightAverage:
+    """The running mean of a network's floating-point state (parameters and batch-norm running
+    statistics) over the snapshots added; integer buffers (batch counts) keep the last value."""
+
+    def __init__(self):
+        self.mean: dict[str, torch.Tensor] | None = None
+        self.count = 0
+
+    @torch.no_grad()
+    def add(self, net: nn.Module) -> None:
+        state = net.state_dict()
+        self.count += 1
+        if self.mean is None:
+            self.mean = {k: v.detach().clone() for k, v in state.items()}
+            return
+        for key, value in state.items():
+            if value.is_floating_point():
+                self.mean[key] += (value - self.mean[key]) / self.count
+            else:
+                self.mean[key].copy_(value)
+
+    def load_into(self, net: nn.Module) -> None:
+        """Replace ``net``'s state by the mean (nothing to do with fewer than two snapshots)."""
+        if self.count >= 2:
+            net.load_state_dict(self.mean)
 
 
 @torch.no_grad()

@@ -288,6 +288,46 @@ def test_lr_schedule_is_a_parameter_of_every_estimator(toy):
         E2ABLClassifier(**TINY, lr_schedule="linear").fit(X, y)
 
 
+def test_average_last_loads_the_mean_of_the_last_epochs_weights():
+    from e2abl_ts._trainer import Objective, train
+
+    class Snapshots(Objective):
+        def __init__(self):
+            self.states = []
+
+        def batch_loss(self, net, xb, yb, idx):
+            return torch.nn.functional.cross_entropy(net(xb), yb), {}
+
+        def after_epoch(self, epoch, net):
+            self.states.append({k: v.clone() for k, v in net.state_dict().items()})
+            return {}
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.BatchNorm1d(6), torch.nn.Linear(6, 2))
+    objective = Snapshots()
+    X, y = torch.randn(8, 1, 6), torch.arange(8) % 2
+    train(net, X, y, objective, n_epochs=8, batch_size=4, optimizer=torch.optim.SGD(net.parameters(), lr=0.5),
+          generator=torch.Generator().manual_seed(0), average_last=0.25)
+    last_two = objective.states[-2:]
+    for key, value in net.state_dict().items():
+        if value.is_floating_point():  # parameters and batch-norm running statistics: the mean of epochs 7 and 8
+            assert torch.allclose(value, (last_two[0][key] + last_two[1][key]) / 2)
+            assert not torch.allclose(value, last_two[1][key])
+        else:  # the batch count: the last epoch's
+            assert torch.equal(value, last_two[1][key])
+
+
+@pytest.mark.parametrize("estimator", [E2ABLClassifier, StandardClassifier])
+def test_average_last_is_a_parameter_of_the_single_loop_estimators(toy, estimator):
+    X, y = toy
+    a = estimator(**TINY, random_state=0).fit(X, y)
+    b = estimator(**TINY, average_last=0.5, random_state=0).fit(X, y)
+    # the same training path (the history is that of each epoch's own weights), another final model
+    assert [h.get("main_loss", h.get("loss")) for h in a.history_] == [h.get("main_loss", h.get("loss")) for h in b.history_]
+    assert not np.allclose(a.predict_proba(X), b.predict_proba(X))
+    with pytest.raises(ValueError, match="average_last"):
+        estimator(**TINY, average_last=1.0).fit(X, y)
+
+
 def _objective(X, y, n_classes=2, **kw):
     from e2abl_ts._e2abl import E2ABLObjective
 
