@@ -256,19 +256,20 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         59.9 / 84.0, E2ABL 24.4 / 76.7 -> 22.6 / 74.7 (UWave's clean CA 80.9 -> 75.3), so the
         paper's constant rate stays the default.
     average_last : float in [0, 1), default=0.0
-        Fraction of the last epochs whose end-of-epoch weights (and batch-norm statistics) are
-        averaged into the fitted model: stochastic weight averaging (Izmailov et al. 2018) over
-        the constant rate's last-epoch swings; 0 keeps the last epoch's weights. ``history_`` and
-        the audit attributes describe each epoch's own weights. Measured on a 2-core CPU
-        (``resnet``, 30 epochs, seeds 0-2, the 78 fits of the 10% walk in docs/experiments.md,
-        "Session 30"; 0 -> 0.25): CA gains on the larger sets (JapaneseVowels, 270 series,
-        attacked 90.7 -> 94.4; ECG5000, 500 series, 90.6 -> 91.6) and losses on the smallest,
-        where 30 epochs are one or two steps each and the weights still move (BasicMotions
-        84.4 -> 80.3, UWave 72.8 -> 72.5, GunPoint 60.8 -> 58.5): mean CA gap to plain clean
-        training -3.2 -> -3.8, mean ASR 9.8 -> 9.5 (fits over 5: 15 -> 12), so it stays off. On OSULeaf's 8-step
-        burst on the majority class (20 epochs, seeds 0-2) it raised CA 44.2 / 56.2 / 56.6 ->
-        70.2 / 64.0 / 69.0 (length 106, widths 32/64/64) and at full length cut the ASR from
-        50.5 / 1.0 / 9.6 to 9.6 / 17.2 / 0.0 (CA 48.3 / 50.4 / 68.6 -> 68.6 / 65.7 / 63.2).
+        Fraction of the last epochs (rounded to whole epochs) whose end-of-epoch weights and
+        batch-norm statistics are averaged into the fitted model: stochastic weight averaging
+        (Izmailov et al. 2018) over the constant rate's last-epoch swings; 0 (or a fraction that
+        rounds to one epoch) keeps the last epoch's weights. ``history_`` and the audit attributes
+        describe each epoch's own weights. Measured on a 2-core CPU (``resnet``, 30 epochs, seeds
+        0-2, the 78 fits of the 10% walk in docs/experiments.md, "Session 30"; 0 -> 0.25): CA gains
+        on the larger sets (JapaneseVowels, 270 series, attacked 90.7 -> 94.4; ECG5000, 500 series,
+        90.6 -> 91.6) and losses on the smallest, where 30 epochs are one or two steps each and the
+        weights still move (BasicMotions 84.4 -> 80.3, UWave 72.8 -> 72.5, GunPoint 60.8 -> 58.5):
+        mean CA gap to plain clean training -3.2 -> -3.8, mean ASR 9.8 -> 9.5 (fits over 5: 15 ->
+        12), so it stays off. On OSULeaf's 8-step burst on the majority class (20 epochs, seeds 0-2)
+        it raised CA 44.2 / 56.2 / 56.6 -> 70.2 / 64.0 / 69.0 (length 106, widths 32/64/64) and at
+        full length cut the ASR from 50.5 / 1.0 / 9.6 to 9.6 / 17.2 / 0.0 (CA 48.3 / 50.4 / 68.6 ->
+        68.6 / 65.7 / 63.2).
     warmup_lr : float, default=0.1
         Learning rate of the shallow part and the second head during the warm start (paper).
     attach_stage : int or "auto", default="auto"

@@ -322,7 +322,8 @@ def test_average_last_is_a_parameter_of_the_single_loop_estimators(toy, estimato
     a = estimator(**TINY, random_state=0).fit(X, y)
     b = estimator(**TINY, average_last=0.5, random_state=0).fit(X, y)
     # the same training path (the history is that of each epoch's own weights), another final model
-    assert [h.get("main_loss", h.get("loss")) for h in a.history_] == [h.get("main_loss", h.get("loss")) for h in b.history_]
+    losses = [[h.get("main_loss", h.get("loss")) for h in m.history_] for m in (a, b)]
+    assert losses[0] == losses[1]
     assert not np.allclose(a.predict_proba(X), b.predict_proba(X))
     with pytest.raises(ValueError, match="average_last"):
         estimator(**TINY, average_last=1.0).fit(X, y)
