@@ -184,7 +184,8 @@ class E2ABLObjective(Objective):
                  no_evidence: str = "hold_back", release_rank: float = 1.0, release_budget: bool = False,
                  lock_label: str = "warmup", cluster_mode: str = "warmup", split_recovery: str = "relabel",
                  resplit: bool = False, inflated_label: bool = False, shadow_cells: int = 0,
-                 margin_rows: float = math.inf, scan_rows: float = math.inf, classes=None):
+                 margin_rows: float = math.inf, scan_rows: float = math.inf, unlearn_weight: float = 1.0,
+                 classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -214,6 +215,7 @@ class E2ABLObjective(Objective):
         self.scan_rows = scan_rows
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
         self.split_recovery = split_recovery
+        self.unlearn_weight = unlearn_weight  # each such row's weight in the main head's loss
         self.resplit = resplit  # acts only on a tracked split's held group (clustered)
         self.inflated_label = inflated_label
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -322,18 +324,21 @@ class E2ABLObjective(Objective):
         second = F.cross_entropy(net.second_head(z_b), yb, reduction="none")
         logits = net.deep(z)
         main = F.cross_entropy(logits, self.targets[idx], reduction="none")
+        in_main = self.main_rows[idx].float()
+        n_main = in_main.sum().clamp(min=1)
         away = self.unlearn[idx]
         if bool(away.any()):
             # -log(1 - p(label)): pushes the label down without naming another class
             label = self.y[idx].unsqueeze(1)
             others = logits.scatter(1, label, -torch.inf)
             main = torch.where(away, torch.logsumexp(logits, 1) - torch.logsumexp(others, 1), main)
+            # an unlearned row counts unlearn_weight times; the mean stays over the main head's rows
+            in_main = torch.where(away, in_main * self.unlearn_weight, in_main)
         self.loss_now[idx] = second.detach()
         self.main_loss_now[idx] = main.detach()
         in_b = self.second_rows[idx].float()
-        in_main = self.main_rows[idx].float()
         loss_b = (second * in_b).sum() / in_b.sum().clamp(min=1)
-        loss_m = (main * in_main).sum() / in_main.sum().clamp(min=1)
+        loss_m = (main * in_main).sum() / n_main
         return loss_m + loss_b, {"main_loss": loss_m.detach(), "second_loss": loss_b.detach()}
 
     def after_epoch(self, epoch, net):

@@ -191,6 +191,7 @@ def test_pipelines_grid_search_and_cross_validation(toy):
         ({"attach_stage": 9}, None, None, "attach_stage must be between 1 and"),
         ({"release_rank": 0.5}, None, None,
          "'release_rank' parameter of E2ABLClassifier must be a str among {'auto'} or a float in the range \\[1.0"),
+        ({"unlearn_weight": 0.0}, None, None, "'unlearn_weight' parameter of E2ABLClassifier must be a float in the range"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
@@ -619,9 +620,11 @@ def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_lab
     assert neighbour_label_entropy(mixed, reference, labels) > 1.5  # log 5 = 1.61
 
 
-def test_unlearned_rows_train_the_main_head_away_from_their_label():
+@pytest.mark.parametrize("weight", [1.0, 3.0])
+def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
     """split_recovery="unlearn": a row of the split's poisoned group costs -log(1 - p(label)) in the
-    main head, so a step lowers its label's probability without naming another class."""
+    main head, times ``unlearn_weight``, so a step lowers its label's probability without naming
+    another class; the mean is still taken over the main head's rows."""
     from e2abl_ts._e2abl import E2ABLObjective
     from e2abl_ts.networks import reset_parameters
 
@@ -632,7 +635,7 @@ def test_unlearned_rows_train_the_main_head_away_from_their_label():
     objective = E2ABLObjective(X, y, 3, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
                                isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
                                return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               split_recovery="unlearn")
+                               split_recovery="unlearn", unlearn_weight=weight)
     objective.warm = False
     objective.second_rows = torch.zeros(8, dtype=torch.bool)  # the main head's loss alone
     away = torch.tensor([True, False, True, False, True, False, True, False])
@@ -648,7 +651,7 @@ def test_unlearned_rows_train_the_main_head_away_from_their_label():
     logits = net(X)[0].detach()
     p = torch.softmax(logits, dim=1)[idx, y]
     ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
-    expected = torch.where(away, -torch.log1p(-p), ce).mean()
+    expected = torch.where(away, -weight * torch.log1p(-p), ce).mean()
     assert torch.allclose(loss, expected, atol=1e-5)
     # a few steps on the unlearned rows alone push their label down
     objective.main_rows = away
