@@ -191,7 +191,8 @@ def test_pipelines_grid_search_and_cross_validation(toy):
         ({"attach_stage": 9}, None, None, "attach_stage must be between 1 and"),
         ({"release_rank": 0.5}, None, None,
          "'release_rank' parameter of E2ABLClassifier must be a str among {'auto'} or a float in the range \\[1.0"),
-        ({"unlearn_weight": 0.0}, None, None, "'unlearn_weight' parameter of E2ABLClassifier must be a float in the range"),
+        ({"unlearn_weight": 0.0}, None, None,
+         "'unlearn_weight' parameter of E2ABLClassifier must be a float in the range"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
