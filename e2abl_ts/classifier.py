@@ -623,9 +623,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  mislabel_z=2.5, cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
                  unlearn_weight=1.0, resplit="auto", no_evidence="hold_back", release_rank="auto",
                  release_budget=False, lock_label="warmup", inflated_label=True, scan_labels="auto",
-                 second_head_pool="auto",
-                 backbone_kwargs=None, batch_size=64, lr_schedule="constant", average_last=0.0, optimizer="sgd",
-                 momentum=0.9, weight_decay=5e-4, device="auto", random_state=None, verbose=False):
+                 second_head_pool="auto", backbone_kwargs=None, batch_size=64, lr_schedule="constant",
+                 average_last=0.0, optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
+                 random_state=None, verbose=False):
         self.backbone = backbone
         self.isolation_rate = isolation_rate
         self.recovery_rate = recovery_rate
