@@ -28,10 +28,13 @@ def traced(self, epoch, net):
     r = orig(self, epoch, net)
     s = self.suspected.cpu().numpy(); mr = self.main_rows.cpu().numpy()
     un = self.unlearn.cpu().numpy(); ok = (self.targets == self.y).cpu().numpy()
-    rec.append((int((s & pois).sum()), int(s.sum()), int((mr & pois & ok & ~un).sum()), int(un.sum()), int((un & pois).sum()), r.get("backdoor_label")))
+    rec.append((int((s & pois).sum()), int(s.sum()), int((mr & pois & ok & ~un).sum()), int(un.sum()),
+                int((un & pois).sum()), r.get("backdoor_label")))
     return r
 m.E2ABLObjective.after_epoch = traced
-clf = E2ABLClassifier(backbone=os.environ.get("BB", "resnet34"), n_epochs=int(os.environ.get("EP", "60")), random_state=seed,
-                      device="cpu", unlearn_weight=float(os.environ.get("UW", "1"))).fit(Xp, yp, eval_sets=eval_sets)
+clf = E2ABLClassifier(backbone=os.environ.get("BB", "resnet34"), n_epochs=int(os.environ.get("EP", "60")),
+                      random_state=seed, device="cpu", unlearn_weight=float(os.environ.get("UW", "1")))
+clf.fit(Xp, yp, eval_sets=eval_sets)
 for i, (h, r) in enumerate(zip(clf.history_, rec)):
-    print(i + 1, "CA %.0f ASR %.0f" % (100 * h["acc_clean"], 100 * h["acc_asr"]), "poisDb %d/|Db| %d leak %d unlearn %d (poison %d) label %s" % r, flush=True)
+    print(i + 1, "CA %.0f ASR %.0f" % (100 * h["acc_clean"], 100 * h["acc_asr"]),
+          "poisDb %d/|Db| %d leak %d unlearn %d (poison %d) label %s" % r, flush=True)
