@@ -185,7 +185,7 @@ class E2ABLObjective(Objective):
                  lock_label: str = "warmup", cluster_mode: str = "warmup", split_recovery: str = "relabel",
                  resplit: bool = False, inflated_label: bool = False, shadow_cells: int = 0,
                  margin_rows: float = math.inf, scan_rows: float = math.inf, unlearn_weight: float = 1.0,
-                 classes=None):
+                 unlearn_ramp: int = 0, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -216,6 +216,9 @@ class E2ABLObjective(Objective):
         # split_recovery="unlearn": the split's rows the main head learns *not* to be their label
         self.split_recovery = split_recovery
         self.unlearn_weight = unlearn_weight  # each such row's weight in the main head's loss
+        # ... reached linearly over the first unlearn_ramp epochs from 1 (0: from the first epoch)
+        self.unlearn_ramp = unlearn_ramp
+        self.unlearn_weight_now = unlearn_weight
         self.resplit = resplit  # acts only on a tracked split's held group (clustered)
         self.inflated_label = inflated_label
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -300,8 +303,15 @@ class E2ABLObjective(Objective):
             {"params": net.second_parameters(), "lr": self.warmup_lr, "name": "second"},
         ]
 
+    def unlearn_weight_at(self, epoch: int) -> float:
+        """An unlearned row's weight in epoch ``epoch``: 1 rising linearly to unlearn_weight at unlearn_ramp."""
+        if self.unlearn_ramp <= 0:
+            return self.unlearn_weight
+        return 1.0 + (self.unlearn_weight - 1.0) * min(1.0, epoch / self.unlearn_ramp)
+
     def before_epoch(self, epoch, optimizer):
         self.warm = epoch < self.warmup_epochs
+        self.unlearn_weight_now = self.unlearn_weight_at(epoch)
         if self.warm:
             # only f_s receives gradients from the main group during the warm start
             set_lr(optimizer, main=self.warmup_lr, second=self.warmup_lr)
@@ -332,8 +342,8 @@ class E2ABLObjective(Objective):
             label = self.y[idx].unsqueeze(1)
             others = logits.scatter(1, label, -torch.inf)
             main = torch.where(away, torch.logsumexp(logits, 1) - torch.logsumexp(others, 1), main)
-            # an unlearned row counts unlearn_weight times; the mean stays over the main head's rows
-            in_main = torch.where(away, in_main * self.unlearn_weight, in_main)
+            # an unlearned row counts unlearn_weight_now times; the mean stays over the main head's rows
+            in_main = torch.where(away, in_main * self.unlearn_weight_now, in_main)
         self.loss_now[idx] = second.detach()
         self.main_loss_now[idx] = main.detach()
         in_b = self.second_rows[idx].float()

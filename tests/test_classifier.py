@@ -193,6 +193,8 @@ def test_pipelines_grid_search_and_cross_validation(toy):
          "'release_rank' parameter of E2ABLClassifier must be a str among {'auto'} or a float in the range \\[1.0"),
         ({"unlearn_weight": 0.0}, None, None,
          "'unlearn_weight' parameter of E2ABLClassifier must be a float in the range"),
+        ({"unlearn_ramp": -1}, None, None,
+         "'unlearn_ramp' parameter of E2ABLClassifier must be an int in the range \\[0, inf\\)"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
@@ -621,11 +623,8 @@ def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_lab
     assert neighbour_label_entropy(mixed, reference, labels) > 1.5  # log 5 = 1.61
 
 
-@pytest.mark.parametrize("weight", [1.0, 3.0])
-def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
-    """split_recovery="unlearn": a row of the split's poisoned group costs -log(1 - p(label)) in the
-    main head, times ``unlearn_weight``, so a step lowers its label's probability without naming
-    another class; the mean is still taken over the main head's rows."""
+def _unlearning_objective(**params):
+    """A tiny net and an E2ABL objective past its warm start whose even rows are unlearned."""
     from e2abl_ts._e2abl import E2ABLObjective
     from e2abl_ts.networks import reset_parameters
 
@@ -636,11 +635,20 @@ def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
     objective = E2ABLObjective(X, y, 3, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
                                isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
                                return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               split_recovery="unlearn", unlearn_weight=weight)
+                               split_recovery="unlearn", **params)
     objective.warm = False
     objective.second_rows = torch.zeros(8, dtype=torch.bool)  # the main head's loss alone
     away = torch.tensor([True, False, True, False, True, False, True, False])
     objective.unlearn = away.clone()
+    return net, objective, X, y, away
+
+
+@pytest.mark.parametrize("weight", [1.0, 3.0])
+def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
+    """split_recovery="unlearn": a row of the split's poisoned group costs -log(1 - p(label)) in the
+    main head, times ``unlearn_weight``, so a step lowers its label's probability without naming
+    another class; the mean is still taken over the main head's rows."""
+    net, objective, X, y, away = _unlearning_objective(unlearn_weight=weight)
     idx = torch.arange(8)
 
     def p_label():
@@ -662,6 +670,22 @@ def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
         objective.batch_loss(net, X, y, idx)[0].backward()
         optimizer.step()
     assert float(p_label()[away].mean()) < float(before[away].mean()) - 0.05
+
+
+def test_unlearn_ramp_raises_the_weight_linearly_from_one():
+    """unlearn_ramp=R: an unlearned row weighs 1 in epoch 0, rising linearly to unlearn_weight at
+    epoch R and staying there; the loss of an epoch uses that epoch's weight."""
+    net, objective, X, y, away = _unlearning_objective(unlearn_weight=4.0, unlearn_ramp=4)
+    assert [objective.unlearn_weight_at(e) for e in (0, 1, 2, 4, 9)] == [1.0, 1.75, 2.5, 4.0, 4.0]
+    _, unramped, *_ = _unlearning_objective(unlearn_weight=4.0)
+    assert [unramped.unlearn_weight_at(e) for e in (0, 9)] == [4.0, 4.0]
+    optimizer = torch.optim.SGD(objective.param_groups(net))
+    objective.before_epoch(2, optimizer)
+    loss, _ = objective.batch_loss(net, X, y, torch.arange(8))
+    logits = net(X)[0].detach()
+    p = torch.softmax(logits, dim=1)[torch.arange(8), y]
+    ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    assert torch.allclose(loss, torch.where(away, -2.5 * torch.log1p(-p), ce).mean(), atol=1e-5)
 
 
 def _separable_poisoned():

@@ -2,7 +2,8 @@
 
     python benchmarks/dev/split_trace.py ../shared/data/UWaveGestureLibrary.npz burst 1.0 0   # data trigger target seed
 
-Environment: BB (backbone, default resnet34), EP (epochs, default 60), UW (unlearn_weight, default 1).
+Environment: BB (backbone, default resnet34), EP (epochs, default 60), UW (unlearn_weight, default 1),
+UR (unlearn_ramp, default 0).
 Prints per epoch CA / ASR on the test split, poisoned rows in D_b / |D_b|, poisoned rows the main head
 trains on with their given label (leak), rows unlearned (of them poisoned) and the inferred label.
 Target: ``type(y[0])(target)``; the trigger comes from the benchmark's registry at 10% poison. It
@@ -33,7 +34,8 @@ def traced(self, epoch, net):
     return r
 m.E2ABLObjective.after_epoch = traced
 clf = E2ABLClassifier(backbone=os.environ.get("BB", "resnet34"), n_epochs=int(os.environ.get("EP", "60")),
-                      random_state=seed, device="cpu", unlearn_weight=float(os.environ.get("UW", "1")))
+                      random_state=seed, device="cpu", unlearn_weight=float(os.environ.get("UW", "1")),
+                      unlearn_ramp=int(os.environ.get("UR", "0")))
 clf.fit(Xp, yp, eval_sets=eval_sets)
 for i, (h, r) in enumerate(zip(clf.history_, rec)):
     print(i + 1, "CA %.0f ASR %.0f" % (100 * h["acc_clean"], 100 * h["acc_asr"]),
