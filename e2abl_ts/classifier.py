@@ -157,7 +157,8 @@ class E2ABLMixin:
             recovery_rate=self.recovery_rate, gamma=self.gamma, return_unsuspicious=self.return_unsuspicious,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
             no_evidence=self.no_evidence, release_budget=self.release_budget, lock_label=self.lock_label,
-            unlearn_weight=self.unlearn_weight, unlearn_ramp=self.unlearn_ramp, inflated_label=self.inflated_label, classes=self.classes_, **options,
+            unlearn_weight=self.unlearn_weight, unlearn_ramp=self.unlearn_ramp, inflated_label=self.inflated_label,
+            classes=self.classes_, **options,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
