@@ -427,7 +427,8 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         ``unlearn_weight`` (epoch ``unlearn_ramp`` and later); 0 gives ``unlearn_weight`` from the
         first epoch. A heavy unlearning term from the start can hold the main head at chance
         while the split is still forming (UWave burst seed 0 above); the ramp lets the main head
-        learn the clean classes first. Acts only where ``unlearn_weight`` is not 1. Measured on
+        learn the clean classes first. Acts only with ``split_recovery="unlearn"`` and an
+        ``unlearn_weight`` other than 1. Measured on
         issue 2's nine fits (UWave, ResNet-34, 60 epochs, 10% on the first class, seeds 0-2,
         2-core AMD CPU; docs/experiments.md, Session 33), weight 4 with a 20-epoch ramp, mean ASR
         / CA: square 2.0 / 65.9, sine 1.4 / 58.1, burst 3.8 / 66.4 (weight 1: 3.6 / 69.4, 1.3 /

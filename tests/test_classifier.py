@@ -643,6 +643,14 @@ def _unlearning_objective(**params):
     return net, objective, X, y, away
 
 
+def _expected_unlearning_loss(net, X, y, away, weight):
+    """The main head's mean loss: -weight * log(1 - p(label)) on unlearned rows, cross-entropy on the rest."""
+    logits = net(X)[0].detach()
+    p = torch.softmax(logits, dim=1)[torch.arange(len(y)), y]
+    ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    return torch.where(away, -weight * torch.log1p(-p), ce).mean()
+
+
 @pytest.mark.parametrize("weight", [1.0, 3.0])
 def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
     """split_recovery="unlearn": a row of the split's poisoned group costs -log(1 - p(label)) in the
@@ -657,11 +665,7 @@ def test_unlearned_rows_train_the_main_head_away_from_their_label(weight):
 
     before = p_label()
     loss, _ = objective.batch_loss(net, X, y, idx)
-    logits = net(X)[0].detach()
-    p = torch.softmax(logits, dim=1)[idx, y]
-    ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
-    expected = torch.where(away, -weight * torch.log1p(-p), ce).mean()
-    assert torch.allclose(loss, expected, atol=1e-5)
+    assert torch.allclose(loss, _expected_unlearning_loss(net, X, y, away, weight), atol=1e-5)
     # a few steps on the unlearned rows alone push their label down
     objective.main_rows = away
     optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
@@ -682,10 +686,7 @@ def test_unlearn_ramp_raises_the_weight_linearly_from_one():
     optimizer = torch.optim.SGD(objective.param_groups(net))
     objective.before_epoch(2, optimizer)
     loss, _ = objective.batch_loss(net, X, y, torch.arange(8))
-    logits = net(X)[0].detach()
-    p = torch.softmax(logits, dim=1)[torch.arange(8), y]
-    ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
-    assert torch.allclose(loss, torch.where(away, -2.5 * torch.log1p(-p), ce).mean(), atol=1e-5)
+    assert torch.allclose(loss, _expected_unlearning_loss(net, X, y, away, 2.5), atol=1e-5)
 
 
 def _separable_poisoned():
