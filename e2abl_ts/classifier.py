@@ -39,6 +39,7 @@ class E2ABLMixin:
         "split_recovery": [StrOptions({"auto", "relabel", "unlearn"})],
         "unlearn_weight": [Interval(Real, 0, None, closed="neither")],
         "unlearn_ramp": [Interval(Integral, 0, None, closed="left")],
+        "hold_label_share": [None, Interval(Real, 0, 1, closed="right")],
         "resplit": ["boolean", StrOptions({"auto"})],
         "no_evidence": [StrOptions({"hold_back", "train_all", "watch"})],
         "release_rank": [StrOptions({"auto"}), Interval(Real, 1, None, closed="left")],
@@ -158,7 +159,7 @@ class E2ABLMixin:
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
             no_evidence=self.no_evidence, release_budget=self.release_budget, lock_label=self.lock_label,
             unlearn_weight=self.unlearn_weight, unlearn_ramp=self.unlearn_ramp, inflated_label=self.inflated_label,
-            classes=self.classes_, **options,
+            hold_label_share=self.hold_label_share, classes=self.classes_, **options,
         )
         history = train(net, X, y, objective, n_epochs=self.n_epochs, batch_size=self.batch_size,
                         optimizer=self._optimizer(objective.param_groups(net)), generator=generator,
@@ -436,6 +437,12 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         burst seed 0 (19.6 -> 5.4 ASR) but is not better than weight 1 overall. On the 10% walk
         (78 fits, ``"resnet"``, 30 epochs): mean ASR 9.8 -> 9.4 (JapaneseVowels 3.8 -> 2.1), CA
         79.0 -> 78.8. No default on this evidence.
+    hold_label_share : float in (0, 1] or None, default=None
+        ``detector="robust"`` only, once a backdoor label has evidence (``attack_evidence_``): when
+        D_b holds at least this share of the label's rows and no split separates them, none of
+        its rows trains the main head as labelled for the rest of the fit (the class is given up
+        rather than learned from its last few rows, among which one poisoned row weighs a lot).
+        None: off. MEASURED_PLACEHOLDER
     resplit : bool or "auto", default="auto"
         ``cluster_mode="tracked"`` only ("auto": on for series, off for images, where it was not
         measured): each epoch, split the backdoor label's rows that the
@@ -639,11 +646,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
                  drop="auto", return_unsuspicious=True, detach_second_head="auto", detector="robust",
                  mislabel_z=2.5, cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
-                 unlearn_weight=1.0, unlearn_ramp=0, resplit="auto", no_evidence="hold_back", release_rank="auto",
-                 release_budget=False, lock_label="warmup", inflated_label=True, scan_labels="auto",
-                 second_head_pool="auto", backbone_kwargs=None, batch_size=64, lr_schedule="constant",
-                 average_last=0.0, optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto",
-                 random_state=None, verbose=False):
+                 unlearn_weight=1.0, unlearn_ramp=0, hold_label_share=None, resplit="auto", no_evidence="hold_back",
+                 release_rank="auto", release_budget=False, lock_label="warmup", inflated_label=True,
+                 scan_labels="auto", second_head_pool="auto", backbone_kwargs=None, batch_size=64,
+                 lr_schedule="constant", average_last=0.0, optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                 device="auto", random_state=None, verbose=False):
         self.backbone = backbone
         self.isolation_rate = isolation_rate
         self.recovery_rate = recovery_rate
@@ -666,6 +673,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         self.split_recovery = split_recovery
         self.unlearn_weight = unlearn_weight
         self.unlearn_ramp = unlearn_ramp
+        self.hold_label_share = hold_label_share
         self.resplit = resplit
         self.no_evidence = no_evidence
         self.release_rank = release_rank

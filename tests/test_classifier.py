@@ -689,6 +689,51 @@ def test_unlearn_ramp_raises_the_weight_linearly_from_one():
     assert torch.allclose(loss, _expected_unlearning_loss(net, X, y, away, 2.5), atol=1e-5)
 
 
+def _label_objective(share):
+    """An E2ABL objective past its warm start: rows 0-9 carry label 0 (the backdoor label), 10-19 label 1."""
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    X, y = torch.randn(20, 1, 16, generator=torch.Generator().manual_seed(0)), torch.arange(20) // 10
+    objective = E2ABLObjective(X, y, 2, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
+                               detector="robust", hold_label_share=share)
+    objective.warm = False
+    return objective, y
+
+
+def _hold(objective, held, split=()):
+    """One epoch's D_b: ``held`` rows of label 0; row 0 relabelled by recovery; ``split``: a split's rows."""
+    objective.suspected.zero_()
+    objective.suspected[list(held)] = True
+    objective.main_rows = ~objective.suspected
+    objective.targets = objective.y.clone()
+    objective.targets[0] = 1
+    objective.main_rows[0] = True
+    clustered = torch.zeros(20, dtype=torch.bool)
+    clustered[list(split)] = True
+    objective._hold_whole_label(0, clustered)
+    return objective.main_rows & (objective.targets == objective.y)  # rows trained as labelled
+
+
+def test_hold_label_share_gives_up_a_label_whose_rows_are_almost_all_held_back():
+    """hold_label_share: once D_b holds that share of the backdoor label with no split, none of the
+    label's rows trains the main head as labelled again, whatever later epochs hold; relabelled
+    rows still train (as their new class) and the other labels are untouched."""
+    objective, y = _label_objective(0.8)
+    assert _hold(objective, range(7))[7:10].all() and not objective.whole_label_held  # 7 of 10: under
+    assert _hold(objective, range(8), split=[3, 4])[8:10].all()  # a split separates them: not given up
+    assert not objective.whole_label_held
+    trained = _hold(objective, range(8))
+    assert objective.whole_label_held
+    assert not trained[y == 0].any() and trained[10:].all()
+    assert objective.main_rows[0] and objective.suspected[1:10].all()  # row 0 trains as its recovered class
+    # decided once: a later epoch holding fewer rows, or a split forming, does not bring the label back
+    assert not _hold(objective, range(2), split=[3, 4])[y == 0].any()
+    with pytest.raises(ValueError, match="hold_label_share"):
+        E2ABLClassifier(hold_label_share=0.0).fit(np.zeros((10, 1, 8)), np.arange(10) % 2)
+
+
 def _separable_poisoned():
     """Four classes, each a bump at its own place, 20% of the rows poisoned onto "c"."""
     rng = np.random.default_rng(0)
