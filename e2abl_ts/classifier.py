@@ -442,7 +442,14 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         D_b holds at least this share of the label's rows and no split separates them, none of
         its rows trains the main head as labelled for the rest of the fit (the class is given up
         rather than learned from its last few rows, among which one poisoned row weighs a lot).
-        None: off. MEASURED_PLACEHOLDER
+        None: off. Measured (``"resnet"``, 2-core AMD CPU; docs/experiments.md, Session 34), at
+        0.75: JapaneseVowels square seed 1 (30 epochs; D_b held 26-27 of its 27 poisoned rows and
+        54-57 of the label's 57, and one row trading places taught the trigger) ASR / CA 18.6 /
+        81.4 -> 0.0 / 86.5; OSULeaf's full-length 8-step burst on its majority class (20 epochs,
+        seeds 0-2) ASR 50.5 / 1.0 / 9.6 -> 0.0 / 0.5 / 0.0; but on fits already held it costs the
+        class (JapaneseVowels square seed 0 CA 98.6 -> 90.0, BasicMotions sine seeds 0 / 1 87.5 /
+        95.0 -> 75.0). At 0.95 it acts on almost nothing (OSULeaf seed 0 unchanged). Off by
+        default on this evidence.
     resplit : bool or "auto", default="auto"
         ``cluster_mode="tracked"`` only ("auto": on for series, off for images, where it was not
         measured): each epoch, split the backdoor label's rows that the
