@@ -222,7 +222,7 @@ class E2ABLObjective(Objective):
         self.resplit = resplit  # acts only on a tracked split's held group (clustered)
         self.inflated_label = inflated_label
         self.hold_label_share = hold_label_share
-        self.whole_label_held = False  # _hold_whole_label: decided once, kept
+        self.whole_label: int | None = None  # _hold_whole_label: the label given up, decided once
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
         self.main_loss_now = torch.zeros(n, device=dev)
         self.locked_label: int | None = None
@@ -848,14 +848,15 @@ class E2ABLObjective(Objective):
         poisoned rows and 54-57 of the label's 57 rows in every epoch, and the single row that
         slipped in and out taught the trigger (ASR 4-32 from epoch to epoch, 18.6 at the end).
         Decided once, and kept when a split forms later: a split formed after the whole label
-        is held can be a wrong one (the same fit held back whole at 0.75 split the label at epoch
-        12 into 41 rows holding 14 of the 27 poisoned and returned the other 13: ASR 55).
+        is held can be a wrong one (the same fit, with the rule acting only while no split
+        existed, split the label at epoch 12 into 41 rows holding 14 of the 27 poisoned and
+        returned the other 13: ASR 55). Only for the label it was decided on.
         """
         label = self.y == y_b
-        if not self.whole_label_held and not bool(clustered.any()):
-            held = int((self.suspected & label).sum())
-            self.whole_label_held = held >= self.hold_label_share * int(label.sum())
-        if self.whole_label_held:
+        if self.whole_label is None and not bool(clustered.any()):
+            if int((self.suspected & label).sum()) >= self.hold_label_share * int(label.sum()):
+                self.whole_label = y_b
+        if self.whole_label == y_b:
             whole = label & self.main_rows & (self.targets == self.y) & ~self.unlearn
             self.main_rows &= ~whole
             self.suspected |= whole

@@ -721,11 +721,11 @@ def test_hold_label_share_gives_up_a_label_whose_rows_are_almost_all_held_back()
     label's rows trains the main head as labelled again, whatever later epochs hold; relabelled
     rows still train (as their new class) and the other labels are untouched."""
     objective, y = _label_objective(0.8)
-    assert _hold(objective, range(7))[7:10].all() and not objective.whole_label_held  # 7 of 10: under
+    assert _hold(objective, range(7))[7:10].all() and objective.whole_label is None  # 7 of 10: under
     assert _hold(objective, range(8), split=[3, 4])[8:10].all()  # a split separates them: not given up
-    assert not objective.whole_label_held
+    assert objective.whole_label is None
     trained = _hold(objective, range(8))
-    assert objective.whole_label_held
+    assert objective.whole_label == 0
     assert not trained[y == 0].any() and trained[10:].all()
     assert objective.main_rows[0] and objective.suspected[1:10].all()  # row 0 trains as its recovered class
     # decided once: a later epoch holding fewer rows, or a split forming, does not bring the label back
