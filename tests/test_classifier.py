@@ -623,20 +623,26 @@ def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_lab
     assert neighbour_label_entropy(mixed, reference, labels) > 1.5  # log 5 = 1.61
 
 
+def _past_warm_start(X, y, n_classes, **params):
+    """An E2ABL objective on ``(X, y)`` after its warm start (isolation_rate 0.5, no recovery)."""
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    objective = E2ABLObjective(X, y, n_classes, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
+                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
+                               return_unsuspicious=True, detach_second_head=False, batch_size=8, **params)
+    objective.warm = False
+    return objective
+
+
 def _unlearning_objective(**params):
     """A tiny net and an E2ABL objective past its warm start whose even rows are unlearned."""
-    from e2abl_ts._e2abl import E2ABLObjective
     from e2abl_ts.networks import reset_parameters
 
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(8, 2, 24, generator=gen), torch.arange(8) % 3
     net = DualHeadNetwork(build_backbone("fcn", 2, 3, backbone_kwargs={"widths": (4, 4, 4)}), 3, 1)
     reset_parameters(net, gen)
-    objective = E2ABLObjective(X, y, 3, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
-                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
-                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               split_recovery="unlearn", **params)
-    objective.warm = False
+    objective = _past_warm_start(X, y, 3, split_recovery="unlearn", **params)
     objective.second_rows = torch.zeros(8, dtype=torch.bool)  # the main head's loss alone
     away = torch.tensor([True, False, True, False, True, False, True, False])
     objective.unlearn = away.clone()
@@ -691,15 +697,8 @@ def test_unlearn_ramp_raises_the_weight_linearly_from_one():
 
 def _label_objective(share):
     """An E2ABL objective past its warm start: rows 0-9 carry label 0 (the backdoor label), 10-19 label 1."""
-    from e2abl_ts._e2abl import E2ABLObjective
-
     X, y = torch.randn(20, 1, 16, generator=torch.Generator().manual_seed(0)), torch.arange(20) // 10
-    objective = E2ABLObjective(X, y, 2, warmup_epochs=0, lr=0.01, second_head_lr=0.005, warmup_lr=0.01,
-                               isolation_rate=0.5, recovery_rate=0.0, gamma=1.0, drop="absolute",
-                               return_unsuspicious=True, detach_second_head=False, batch_size=8,
-                               detector="robust", hold_label_share=share)
-    objective.warm = False
-    return objective, y
+    return _past_warm_start(X, y, 2, detector="robust", hold_label_share=share), y
 
 
 def _hold(objective, held, split=()):

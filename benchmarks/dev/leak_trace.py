@@ -49,11 +49,7 @@ def main(argv=None):
     X_p, y_p = attack.fit_resample(X_train, y_train)
     poisoned = np.zeros(len(y_p), bool)
     poisoned[attack.poison_indices_] = True
-    others = np.flatnonzero(y_test != target)
-    # aeon's unequal-length datasets come as lists
-    X_others = [X_test[i] for i in others] if isinstance(X_test, list) else X_test[others]
-    triggered = attack.apply_trigger(X_others)
-    eval_sets = {"clean": (X_test, y_test), "asr": (triggered, np.full(len(others), target))}
+    eval_sets = {"clean": (X_test, y_test), "asr": attack.make_attack_set(X_test, y_test)}
 
     trace = []
     after_epoch = e2abl_module.E2ABLObjective.after_epoch
