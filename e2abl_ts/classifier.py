@@ -26,7 +26,7 @@ class E2ABLMixin:
         "recovery_rate": [Interval(Real, 0, 1, closed="left")],
         "warmup_epochs": [Interval(Integral, 1, None, closed="left")],
         "second_head_lr": [Interval(Real, 0, None, closed="neither")],
-        "warmup_lr": [Interval(Real, 0, None, closed="neither")],
+        "warmup_lr": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "attach_stage": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="right")],
         "drop": [StrOptions({"auto", "absolute", "relative", "cumulative"})],
@@ -139,10 +139,18 @@ class E2ABLMixin:
         # 6.5 / 86.5 -> 0.6 / 94.1, square seed 2 CA 91.4 -> 94.3; ECG5000 sine seed 1 0.0 -> 1.6
         margin_rows = 0 if self._data_dim == 2 else 40
         scan = self._data_dim == 1 if self.scan_labels == "auto" else self.scan_labels
+        warmup_lr = self.warmup_lr
+        if warmup_lr == "auto":
+            # the paper's 0.1 on series; images 0.01. Fashion-MNIST, 10,000 images, BadNets, resnet18
+            # width 16, seed 0: at 0.1 the second head learns the clothes as fast as the patch (the
+            # poisoned rows' loss 1.1 after the warm start, the clean rows' 1.1; AUC of the score for
+            # the poison 0.47), no label is found and E2ABL ends at ASR 99.8; at 0.01 the patch is
+            # learned first (AUC 0.98, 946 of the 1,000 poisoned rows in the top 20%), ASR 0.2
+            warmup_lr = 0.01 if self._data_dim == 2 else 0.1
         return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,
-                    margin_rows=margin_rows, scan_rows=LARGE_LABEL_ROWS if scan else math.inf)
+                    margin_rows=margin_rows, scan_rows=LARGE_LABEL_ROWS if scan else math.inf, warmup_lr=warmup_lr)
 
     def _fit_module(self, backbone, X, y, generator):
         options = self._resolved_options(backbone, X)
@@ -154,7 +162,7 @@ class E2ABLMixin:
         net = net.to(X.device)
         objective = E2ABLObjective(
             X, y, len(self.classes_), warmup_epochs=self.warmup_epochs, lr=self.lr,
-            second_head_lr=self.second_head_lr, warmup_lr=self.warmup_lr, isolation_rate=self.isolation_rate,
+            second_head_lr=self.second_head_lr, isolation_rate=self.isolation_rate,
             recovery_rate=self.recovery_rate, gamma=self.gamma, return_unsuspicious=self.return_unsuspicious,
             batch_size=self.batch_size, detector=self.detector, mislabel_z=self.mislabel_z,
             no_evidence=self.no_evidence, release_budget=self.release_budget, lock_label=self.lock_label,
@@ -274,8 +282,14 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         it raised CA 44.2 / 56.2 / 56.6 -> 70.2 / 64.0 / 69.0 (length 106, widths 32/64/64) and at
         full length cut the ASR from 50.5 / 1.0 / 9.6 to 9.6 / 17.2 / 0.0 (CA 48.3 / 50.4 / 68.6 ->
         68.6 / 65.7 / 63.2).
-    warmup_lr : float, default=0.1
-        Learning rate of the shallow part and the second head during the warm start (paper).
+    warmup_lr : float or "auto", default="auto"
+        Learning rate of the shallow part and the second head during the warm start. "auto" is
+        the paper's 0.1 on series and 0.01 on images: on a 10,000-image Fashion-MNIST subset
+        (BadNets at 10%, ``resnet18`` width 16, 15 epochs, seed 0, CPU) a head trained at 0.1
+        learned the clothes as fast as the patch, the warm start isolated 151 of the 1,000
+        poisoned images, no label was found and the ASR stayed 99.8 (CA 82.8); at 0.01 it
+        isolated 946, and the fit ended at ASR 0.2 / CA 87.2 (no defense on clean data: 88.0, on
+        another 2,000 test images). Blend on the same set still got through (ASR 45.0).
     attach_stage : int or "auto", default="auto"
         The second head sits after this stage (1-based). "auto" is the paper's stage 2 for
         series with a four-stage backbone (``"resnet34"``, ``"resnet18"``) and stage 1 otherwise
@@ -650,7 +664,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
     """
 
     def __init__(self, backbone="resnet34", isolation_rate=0.2, recovery_rate=0.01, *, n_epochs=60,
-                 warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr=0.1, attach_stage="auto", gamma=1.0,
+                 warmup_epochs=2, lr=0.01, second_head_lr=0.005, warmup_lr="auto", attach_stage="auto", gamma=1.0,
                  drop="auto", return_unsuspicious=True, detach_second_head="auto", detector="robust",
                  mislabel_z=2.5, cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
                  unlearn_weight=1.0, unlearn_ramp=0, hold_label_share=None, resplit="auto", no_evidence="hold_back",

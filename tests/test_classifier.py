@@ -842,6 +842,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     # series from 40 rows of the backdoor label
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["margin_rows"] == 0
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["margin_rows"] == 40
+    # the warm start's learning rate: the paper's 0.1 on series, 0.01 on images, a number as given
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["warmup_lr"] == 0.1
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.01
+    assert image.set_params(warmup_lr=0.05)._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.05
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():

@@ -209,8 +209,10 @@ def test_auto_pooling_follows_the_image_size(digits, monkeypatch):
     assert seen == ["avg", "avgmax", "avg"]
 
 
-# "auto" keeps the second head's gradient and stage 1 on images (held_back / stage 2: series only)
-@pytest.mark.parametrize("param, resolved, other", [("detach_second_head", False, "held_back"), ("attach_stage", 1, 2)])
+# "auto" keeps the second head's gradient and stage 1 on images (held_back / stage 2: series only), and
+# warms up at 0.01 (the paper's 0.1: series only)
+@pytest.mark.parametrize("param, resolved, other", [("detach_second_head", False, "held_back"), ("attach_stage", 1, 2),
+                                                    ("warmup_lr", 0.01, 0.1)])
 def test_auto_choices_on_images(digits, param, resolved, other):
     X, y = digits[:2]
     X_p, y_p = BadNetsAttack(0, 0.1, random_state=0).fit_resample(X[:200], y[:200])
