@@ -841,9 +841,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     # and when the split's side rules disagree, the larger margin decides: on images always, on
     # series from 40 rows of the backdoor label
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["margin_rows"] == 0
-    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["margin_rows"] == 40
+    series_options = series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))
+    assert series_options["margin_rows"] == 40
     # the warm start's learning rate: the paper's 0.1 on series, 0.01 on images, a number as given
-    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["warmup_lr"] == 0.1
+    assert series_options["warmup_lr"] == 0.1
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.01
     assert image.set_params(warmup_lr=0.05)._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.05
 

@@ -20,21 +20,12 @@ import json
 import warnings
 
 import numpy as np
-import torch
+from sklearn.metrics import roc_auc_score
 
 from e2abl_ts._e2abl import E2ABLObjective
-from e2abl_ts.image import BadNetsAttack, BlendAttack, E2ABLImageClassifier, TrojanAttack, load_image_dataset
+from e2abl_ts.image import E2ABLImageClassifier, load_image_dataset
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy
-
-ATTACKS = {"badnets": BadNetsAttack, "blend": BlendAttack, "trojan": TrojanAttack}
-
-
-def auc(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Probability that a positive row scores above a negative one (Mann-Whitney)."""
-    ranks = scores.argsort().argsort()
-    n_pos = positive.sum()
-    return float((ranks[positive].sum() - n_pos * (n_pos - 1) / 2) / (n_pos * (len(positive) - n_pos)))
-
+from image_class_probe import ATTACKS  # the probe beside this one
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -62,8 +53,8 @@ def main():
         scores, loss = self.scores().cpu().numpy(), self.loss_now.cpu().numpy()
         top = np.argsort(-scores)[: self.n_isolate]
         suspected = self.suspected.cpu().numpy()
-        within = auc(scores[target], poison[target])
-        print(f"epoch {epoch + 1}: score AUC {auc(scores, poison):.3f} (within the label {within:.3f}); "
+        within = roc_auc_score(poison[target], scores[target])
+        print(f"epoch {epoch + 1}: score AUC {roc_auc_score(poison, scores):.3f} (within the label {within:.3f}); "
               f"second head's median loss: poisoned {np.median(loss[poison]):.3f}, "
               f"clean {np.median(loss[~poison]):.3f}, the label's clean {np.median(loss[target & ~poison]):.3f}; "
               f"top {self.n_isolate}: {poison[top].sum()} of {poison.sum()} poisoned, the label's share "
