@@ -398,6 +398,22 @@ def test_a_split_keeps_recovery_to_its_own_rows_when_relabelling(split_recovery,
     assert objective.main_rows[others].all() and (objective.targets[others] == 1).all()
 
 
+@pytest.mark.parametrize("warm_top_half, warm, top, evident", [
+    (False, True, [0, 3, 1, 2, 4, 5, 6, 7], False),  # label 1: 3 of the 8 suspects
+    (True, True, [0, 3, 1, 2, 4, 5, 6, 7], True),  # ... but 3 of the top 4
+    (True, False, [0, 3, 1, 2, 4, 5, 6, 7], False),  # only at the warm start's end
+    (True, True, [3, 4, 0, 5, 1, 2, 6, 7], False),  # 1 of the top 4
+])
+def test_warm_top_half_names_a_label_holding_most_of_the_top_half_of_the_suspects(warm_top_half, warm, top, evident):
+    """At a poison rate of half the isolation budget, a D_b holding all the poison gives its label
+    half of the suspects; warm_top_half lets the top half decide at the end of the warm start."""
+    X, y = torch.zeros(16, 1, 8), torch.tensor([1, 1, 1] + [0] * 13)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", warm_top_half=warm_top_half)
+    objective.warm = warm
+    _split_with_top(objective, top)  # the second head predicts label 1 for every suspect
+    assert objective.evident is evident and objective.backdoor_label == 1
+
+
 @pytest.mark.parametrize("evidence, unlearned", [(None, []), ("label_split", [2, 3])])
 def test_a_split_of_a_label_without_evidence_holds_its_rows_without_unlearning_them(evidence, unlearned):
     """The robust detector unlearns a split's rows only once the label has evidence: clean labels of
@@ -847,6 +863,12 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert series_options["warmup_lr"] == 0.1
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.01
     assert image.set_params(warmup_lr=0.05)._resolved_options(net, torch.zeros(4, 1, 8, 8))["warmup_lr"] == 0.05
+    # the top half of the warm start's suspects may name the attack: images only, unless asked
+    assert image.set_params(warm_top_half="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["warm_top_half"]
+    assert not series.set_params(warm_top_half="auto")._resolved_options(build_backbone("resnet", 1, 2),
+                                                                         torch.zeros(4, 1, 32))["warm_top_half"]
+    assert series.set_params(warm_top_half=True)._resolved_options(build_backbone("resnet", 1, 2),
+                                                                   torch.zeros(4, 1, 32))["warm_top_half"]
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():

@@ -1,0 +1,82 @@
+"""Probe (session 36): the labels of the isolation budget's suspects at every split of one image fit.
+
+Per call of ``_split`` (twice an epoch from the end of the warm start): the label the defense acts
+on and its share of the suspects (the top ``isolation_rate`` of scores), the next label's share,
+the top label of the top half of the suspects and its share, whether the attack is evident, and
+its evidence; the last line CA / ASR. ``--rule`` patches the evident rule: ``half_warm`` (what
+``warm_top_half=True`` does: at the warm start's end the top half decides when the whole budget
+does not), ``ratio`` (the label holds a third of the suspects and ``--ratio`` times the next
+label's share), ``none`` (the default, logged). Fashion-MNIST, ``resnet18`` width 16, 15 epochs,
+10% on class 0 (``--attack none``: clean data). Measured on a 2-core Intel CPU (session 36;
+``benchmarks/results/fashion_mnist_10000_warm_top_half_cpu_s36_intel.txt``):
+
+    python benchmarks/dev/evident_share_probe.py --attack badnets --seed 1 --rule half_warm
+
+At 10% poison under the 20% budget the poisoned label holds 0.483-0.4985 of the suspects on the
+fits that never name it; the top half holds 0.65-0.80 of it at the warm start's end on 4 of 5.
+"""
+
+import argparse
+import json
+import sys
+import warnings
+
+import torch
+
+from e2abl_ts._e2abl import E2ABLObjective
+from e2abl_ts.image import E2ABLImageClassifier, load_image_dataset
+from e2abl_ts.metrics import attack_success_rate, clean_accuracy
+
+sys.path.insert(0, "benchmarks/dev")
+from image_class_probe import ATTACKS  # noqa: E402  (the probe beside this one)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--attack", default="none", choices=["none", *ATTACKS])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rule", default="none", choices=["none", "ratio", "half_warm"])
+    parser.add_argument("--ratio", type=float, default=4.0)
+    parser.add_argument("--n-train", type=int, default=10000)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    X, y, X_test, y_test = load_image_dataset("fashion-mnist", n_train=args.n_train, n_test=2000,
+                                              random_state=args.seed)
+    attack = None if args.attack == "none" else ATTACKS[args.attack](0, 0.1, random_state=args.seed)
+    if attack is not None:
+        X, y = attack.fit_resample(X, y)
+    split, calls = E2ABLObjective._split, [0]
+
+    def logged(self, net):
+        split(self, net)
+        if self.train_all:
+            return
+        order = torch.argsort(self.scores(), descending=True)[: self.n_isolate]
+        share = torch.bincount(self.y[order], minlength=self.n_classes).float() / len(order)
+        half = torch.bincount(self.y[order[: self.n_isolate // 2]], minlength=self.n_classes).float()
+        half = half / (self.n_isolate // 2)
+        y_b = self.backdoor_label
+        nxt = float(torch.cat([share[:y_b], share[y_b + 1:]]).max())
+        fired = False
+        if not self.evident and args.rule == "ratio" and share[y_b] >= 1 / 3 and share[y_b] >= args.ratio * nxt:
+            self.evident = fired = True
+        if not self.evident and args.rule == "half_warm" and self.warm and half[y_b] >= 0.5:
+            self.evident = fired = True
+        print(f"split {calls[0]}: label {y_b} share {float(share[y_b]):.3f} next {nxt:.3f}; top half: label "
+              f"{int(half.argmax())} share {float(half.max()):.3f}; evident {self.evident} (fired {fired}), "
+              f"evidence {self.attack_evidence}", flush=True)
+        calls[0] += 1
+
+    E2ABLObjective._split = logged
+    clf = E2ABLImageClassifier(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15,
+                               random_state=args.seed, device="cpu").fit(X, y)
+    print(json.dumps(dict(attack=args.attack, seed=args.seed, rule=args.rule,
+                          ca=round(100 * clean_accuracy(clf, X_test, y_test), 2),
+                          asr=None if attack is None else round(100 * attack_success_rate(clf, attack, X_test, y_test),
+                                                                2),
+                          label=None if clf.backdoor_label_ is None else int(clf.backdoor_label_),
+                          evidence=clf.attack_evidence_)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
