@@ -477,8 +477,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         of the suspects, the other half going to the classes learned fastest, and the plain rule
         decides by a few rows: on 10,000 Fashion-MNIST images (``resnet18`` width 16, 15 epochs,
         seeds 0-2, 2-core Intel CPU; docs/experiments.md, Session 36) 5 of 9 BadNets / Blend /
-        Trojan fits held 97-100% of the poison, never named class 0, and ended at ASR 2.1-20.0.
-        "auto": on for images, off for series (not measured there).
+        Trojan fits held 97-100% of the poison, never named class 0, and ended at ASR 2.1-20.0;
+        with the option 4 of them name it (ASR <= 0.4, CA 2.0-4.2 under clean training; the fifth,
+        Blend, learns its trigger after the warm start), and one of three clean fits names the
+        class learned fastest (a false alarm). Off by default on this evidence; "auto": on for
+        images, off for series (not measured there).
     resplit : bool or "auto", default="auto"
         ``cluster_mode="tracked"`` only ("auto": on for series, off for images, where it was not
         measured): each epoch, split the backdoor label's rows that the
