@@ -3,9 +3,9 @@
 Per call of ``_split`` (twice an epoch from the end of the warm start): the label the defense acts
 on and its share of the suspects (the top ``isolation_rate`` of scores), the next label's share,
 the top label of the top half of the suspects and its share, whether the attack is evident, and
-its evidence; the last line CA / ASR. ``--rule`` patches the evident rule: ``half_warm`` (what
-``warm_top_half=True`` does: at the warm start's end the top half decides when the whole budget
-does not), ``ratio`` (the label holds a third of the suspects and ``--ratio`` times the next
+its evidence; the last line CA / ASR. ``--rule`` changes the evident rule: ``half_warm`` (the
+fit asks for ``warm_top_half=True``: at the warm start's end the top half decides when the whole
+budget does not), ``ratio`` (the label holds a third of the suspects and ``--ratio`` times the next
 label's share), ``split`` (no evidence yet: the tracked split is tried on the predominant label
 each epoch, and a qualifying split of a large label names and locks it), ``none`` (the default,
 logged). Fashion-MNIST, ``resnet18`` width 16, 15 epochs, 10% on class 0 (``--attack none``: clean
@@ -22,7 +22,6 @@ both name trousers on clean seed 2 (a false alarm).
 
 import argparse
 import json
-import sys
 import warnings
 
 import torch
@@ -30,9 +29,7 @@ import torch
 from e2abl_ts._e2abl import LARGE_LABEL_ROWS, E2ABLObjective
 from e2abl_ts.image import E2ABLImageClassifier, load_image_dataset
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy
-
-sys.path.insert(0, "benchmarks/dev")
-from image_class_probe import ATTACKS  # noqa: E402  (the probe beside this one)
+from image_class_probe import ATTACKS  # the probe beside this one (the script's folder is on sys.path)
 
 
 def main():
@@ -64,8 +61,6 @@ def main():
         fired = False
         if not self.evident and args.rule == "ratio" and share[y_b] >= 1 / 3 and share[y_b] >= args.ratio * nxt:
             self.evident = fired = True
-        if not self.evident and args.rule == "half_warm" and self.warm and half[y_b] >= 0.5:
-            self.evident = fired = True
         print(f"split {calls[0]}: label {y_b} share {float(share[y_b]):.3f} next {nxt:.3f}; top half: label "
               f"{int(half.argmax())} share {float(half.max()):.3f}; evident {self.evident} (fired {fired}), "
               f"evidence {self.attack_evidence}", flush=True)
@@ -93,7 +88,7 @@ def main():
     if args.rule == "split":
         E2ABLObjective._flag_clusters = split_decides
     clf = E2ABLImageClassifier(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15,
-                               random_state=args.seed, device="cpu").fit(X, y)
+                               random_state=args.seed, device="cpu", warm_top_half=args.rule == "half_warm").fit(X, y)
     print(json.dumps(dict(attack=args.attack, seed=args.seed, rule=args.rule,
                           ca=round(100 * clean_accuracy(clf, X_test, y_test), 2),
                           asr=None if attack is None else round(100 * attack_success_rate(clf, attack, X_test, y_test),

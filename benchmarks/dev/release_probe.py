@@ -12,8 +12,8 @@ is the default, for a baseline on the same machine. The fits: ``--fits``, a JSON
 
 Measured (session 36, 2-core Intel Xeon CPU; ``benchmarks/results/release_quiet_fits_cpu_s36.jsonl``):
 see docs/experiments.md, "Session 36". Not kept: the clean fits gain on ECG5000 only, and every
-attacked fit held only by the hold-back lets its trigger in (GunPoint burst seed 1 ASR 0.0 -> 77.0,
-ECG5000 burst seed 2 6.5 -> 95.2).
+attacked fit held only by the hold-back lets its trigger in (same machine, ``--k 0`` -> ``--k 5``:
+GunPoint burst seed 1 ASR 52.7 -> 77.0, ECG5000 burst seed 2 8.1 -> 95.2).
 """
 
 import argparse
