@@ -869,6 +869,11 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
                                                                          torch.zeros(4, 1, 32))["warm_top_half"]
     assert series.set_params(warm_top_half=True)._resolved_options(build_backbone("resnet", 1, 2),
                                                                    torch.zeros(4, 1, 32))["warm_top_half"]
+    # the warm start's end tries the tracked split when nothing is evident: images only, unless asked
+    assert image.set_params(warm_split="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["warm_split"]
+    assert not series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["warm_split"]
+    assert series.set_params(warm_split=True)._resolved_options(build_backbone("resnet", 1, 2),
+                                                                torch.zeros(4, 1, 32))["warm_split"]
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
@@ -1010,6 +1015,46 @@ def test_scan_labels_skips_labels_under_scan_rows():
                            cluster_mode="tracked", scan_rows=61)  # label 0 has 60 rows
     objective._scan_labels(_IdentityShallow())
     assert objective.locked_label is None and not objective.clustered.any()
+
+
+@pytest.mark.parametrize("poisoned, clean_rows, named", [(True, 40, True), (False, 40, False), (True, 15, False)])
+def test_warm_split_names_the_predominant_label_when_its_rows_split(poisoned, clean_rows, named):
+    """No evidence at the warm start's end (the share rule did not fire): the tracked split of the
+    label the second head predicts names it when the label's rows split and it has 40 rows or more;
+    a label that does not split, or a small one, is left as it was."""
+    X, y, rows = _content_and_trigger(poisoned)
+    keep = torch.cat([torch.arange(clean_rows), torch.arange(40, 150)])
+    X, y = X[keep], y[keep]
+    rows = rows - (40 - clean_rows)
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.3, drop="absolute", detector="robust",
+                           cluster_mode="tracked", cluster_sep=3.5, warm_split=True)
+    objective.backdoor_label, objective.evident = 0, False
+    objective._warm_split(_IdentityShallow())
+    assert objective.evident is named and objective.locked_label == (0 if named else None)
+    assert objective.attack_evidence == ("label_split" if named else None)
+    held = sorted(torch.nonzero(objective.clustered).flatten().tolist())
+    assert held == (rows.tolist() if named else [])
+
+
+@pytest.mark.parametrize("warm_split", [True, False])
+def test_the_warm_starts_end_tries_the_split_only_with_warm_split(monkeypatch, warm_split):
+    """The hook: at the end of the warm start, with no evidence, warm_split names the poisoned label
+    and locks it; without it the label stays unnamed (the hold-back's feedback decides later)."""
+    from e2abl_ts._e2abl import E2ABLObjective
+
+    X, y, rows = _content_and_trigger(poisoned=True)
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.3, drop="absolute", detector="robust",
+                           cluster_mode="tracked", cluster_sep=3.5, warm_split=warm_split, inflated_label=False)
+    objective.loss_prev = objective.loss_first = torch.zeros(len(y))
+
+    def split(self, net):  # the share rule: label 0 predicted, not evident (unless locked)
+        self.backdoor_label = 0 if self.locked_label is None else self.locked_label
+        self.evident = self.locked_label is not None
+    monkeypatch.setattr(E2ABLObjective, "_split", split)
+    objective.after_epoch(0, _IdentityShallow())
+    assert objective.locked_label == (0 if warm_split else None) and objective.evident is warm_split
+    assert objective.attack_evidence == ("label_split" if warm_split else None)
+    assert sorted(torch.nonzero(objective.clustered).flatten().tolist()) == (rows.tolist() if warm_split else [])
 
 
 @pytest.mark.parametrize("clean_rows", [40, 15])

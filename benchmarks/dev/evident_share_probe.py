@@ -7,9 +7,10 @@ its evidence; the last line CA / ASR. ``--rule`` changes the evident rule: ``hal
 fit asks for ``warm_top_half=True``: at the warm start's end the top half decides when the whole
 budget does not), ``ratio`` (the label holds a third of the suspects and ``--ratio`` times the next
 label's share), ``split`` (no evidence yet: the tracked split is tried on the predominant label
-each epoch, and a qualifying split of a large label names and locks it), ``none`` (the default,
-logged). Fashion-MNIST, ``resnet18`` width 16, 15 epochs, 10% on class 0 (``--attack none``: clean
-data). Measured on a 2-core Intel CPU (session 36;
+each epoch, and a qualifying split of a large label names and locks it), ``warm_split`` (the fit asks
+for ``warm_split=True``: the same split, at the warm start's end only; the image default since
+session 37), ``none`` (neither: session 36's default, logged). Fashion-MNIST, ``resnet18`` width
+16, 15 epochs, 10% on class 0 (``--attack none``: clean data). Measured on a 2-core Intel CPU (session 36;
 ``benchmarks/results/fashion_mnist_10000_warm_top_half_cpu_s36_intel.txt``):
 
     python benchmarks/dev/evident_share_probe.py --attack badnets --seed 1 --rule half_warm
@@ -17,7 +18,9 @@ data). Measured on a 2-core Intel CPU (session 36;
 At 10% poison under the 20% budget the poisoned label holds 0.483-0.4985 of the suspects on the
 fits that never name it; the top half holds 0.65-0.80 of it at the warm start's end on 4 of 5.
 ``half_warm`` names 4 of those 5, ``split`` the 2 it was run on (BadNets seed 1, Blend seed 2);
-both name trousers on clean seed 2 (a false alarm).
+both name trousers on clean seed 2 (a false alarm). Session 37 (``--rule warm_split``, rows in
+``benchmarks/results/fashion_mnist_10000_warm_split_cpu_s37_intel.jsonl``): all 9 dirty-label fits
+named at the warm start's end, none of 3 clean fits.
 """
 
 import argparse
@@ -36,7 +39,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attack", default="none", choices=["none", *ATTACKS])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rule", default="none", choices=["none", "ratio", "half_warm", "split"])
+    parser.add_argument("--rule", default="none", choices=["none", "ratio", "half_warm", "split", "warm_split"])
     parser.add_argument("--ratio", type=float, default=4.0)
     parser.add_argument("--n-train", type=int, default=10000)
     args = parser.parse_args()
@@ -88,7 +91,8 @@ def main():
     if args.rule == "split":
         E2ABLObjective._flag_clusters = split_decides
     clf = E2ABLImageClassifier(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15,
-                               random_state=args.seed, device="cpu", warm_top_half=args.rule == "half_warm").fit(X, y)
+                               random_state=args.seed, device="cpu", warm_top_half=args.rule == "half_warm",
+                               warm_split=args.rule == "warm_split").fit(X, y)
     print(json.dumps(dict(attack=args.attack, seed=args.seed, rule=args.rule,
                           ca=round(100 * clean_accuracy(clf, X_test, y_test), 2),
                           asr=None if attack is None else round(100 * attack_success_rate(clf, attack, X_test, y_test),
