@@ -28,16 +28,21 @@ from e2abl_ts.metrics import attack_success_rate, clean_accuracy
 ATTACKS = {"badnets": BadNetsAttack, "blend": BlendAttack, "trojan": TrojanAttack}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def probe_parser(description: str, attacks: list[str], out: str) -> argparse.ArgumentParser:
+    """The image probes' arguments: data, subset sizes, seeds, attacks, classifier options, output."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--data", default="fashion-mnist")
     parser.add_argument("--n-train", type=int, default=3000)
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--attacks", nargs="+", default=list(ATTACKS), choices=list(ATTACKS))
+    parser.add_argument("--attacks", nargs="+", default=attacks, choices=attacks)
     parser.add_argument("--params", default="{}", help="classifier options as JSON")
-    parser.add_argument("--out", default="benchmarks/results/image_class_probe.jsonl")
-    args = parser.parse_args()
+    parser.add_argument("--out", default=out)
+    return parser
+
+
+def main():
+    args = probe_parser(__doc__, list(ATTACKS), "benchmarks/results/image_class_probe.jsonl").parse_args()
     warnings.filterwarnings("ignore")
     params = json.loads(args.params)
     for seed in args.seeds:

@@ -10,26 +10,17 @@ names nothing at the warm start's end does when it then trains on every row. Mea
     python benchmarks/dev/image_evidence_probe.py --n-train 3000 --n-test 1000 --seeds 0 1 2
 """
 
-import argparse
 import json
 import time
 import warnings
 
 from e2abl_ts.image import E2ABLImageClassifier, load_image_dataset
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy
-from image_class_probe import ATTACKS  # the probe beside this one (the script's folder is on sys.path)
+from image_class_probe import ATTACKS, probe_parser  # the probe beside this one (the script's folder is on sys.path)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="fashion-mnist")
-    parser.add_argument("--n-train", type=int, default=3000)
-    parser.add_argument("--n-test", type=int, default=1000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--attacks", nargs="+", default=["none", *ATTACKS], choices=["none", *ATTACKS])
-    parser.add_argument("--params", default="{}", help="classifier options as JSON")
-    parser.add_argument("--out", default="benchmarks/results/image_evidence_probe.jsonl")
-    args = parser.parse_args()
+    args = probe_parser(__doc__, ["none", *ATTACKS], "benchmarks/results/image_evidence_probe.jsonl").parse_args()
     warnings.filterwarnings("ignore")
     params = json.loads(args.params)
     for seed in args.seeds:
