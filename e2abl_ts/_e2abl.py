@@ -559,7 +559,7 @@ class E2ABLObjective(Objective):
 
         The share rule (most suspects carry the label) decides by a few rows at a poison rate of half
         the ``isolation_rate``: every poisoned row in D_b is then half of it. The split asks instead
-        whether the label's rows fall into two groups, one of them poison by both side rules; the
+        whether the label's rows fall into two groups, one of them poison by the side rules; the
         feedback that concentrates a clean label in D_b has not started yet (Fashion-MNIST 10,000
         clean seed 2: the same split, tried every epoch, named trousers at epoch 6, after four
         epochs of hold-back, and not at the warm start's end).

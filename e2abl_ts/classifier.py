@@ -492,7 +492,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         ``detector="robust"``, ``cluster_mode="tracked"``: at the end of the warm start, when the
         isolation budget's suspects do not mostly carry the label the second head predicts for
         them, that label's rows are split as the tracked split does once a label is evident
-        (``cluster_sep``, both side rules); a split that holds a group of a label of 40 rows or more
+        (``cluster_sep``, the side rules); a split that holds a group of a label of 40 rows or more
         names and locks the label (``attack_evidence_ == "label_split"``). The share rule decides by
         a few rows at a poison rate of half the ``isolation_rate`` (a D_b holding every poisoned row
         gives the label exactly half of it); the split asks whether the label's rows fall into two
