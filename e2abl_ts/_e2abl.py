@@ -564,9 +564,8 @@ class E2ABLObjective(Objective):
         clean seed 2: the same split, tried every epoch, named trousers at epoch 6, after four
         epochs of hold-back, and not at the warm start's end).
         """
-        if self.cluster_mode != "tracked" or self.backdoor_label is None:
-            return self._flag_clusters(net)
-        if int((self.y == self.backdoor_label).sum()) < LARGE_LABEL_ROWS:
+        if (self.cluster_mode != "tracked" or self.backdoor_label is None
+                or int((self.y == self.backdoor_label).sum()) < LARGE_LABEL_ROWS):
             return self._flag_clusters(net)
         saved = self.clustered.clone(), self.shadow.clone(), self.shadow_named
         self.evident = True

@@ -149,14 +149,10 @@ class E2ABLMixin:
             # the poison 0.47), no label is found and E2ABL ends at ASR 99.8; at 0.01 the patch is
             # learned first (AUC 0.98, 946 of the 1,000 poisoned rows in the top 20%), ASR 0.2
             warmup_lr = 0.01 if self._data_dim == 2 else 0.1
-        warm_top_half = self.warm_top_half
-        if warm_top_half == "auto":
-            warm_top_half = self._data_dim == 2
-        warm_split = self.warm_split
-        if warm_split == "auto":
-            # images (Fashion-MNIST 10,000, see the parameter's docs); series scan every large label
-            # after the warm start (scan_labels)
-            warm_split = self._data_dim == 2
+        warm_top_half = self._data_dim == 2 if self.warm_top_half == "auto" else self.warm_top_half
+        # images (Fashion-MNIST 10,000, see the parameter's docs); series scan every large label after
+        # the warm start (scan_labels)
+        warm_split = self._data_dim == 2 if self.warm_split == "auto" else self.warm_split
         return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,

@@ -73,20 +73,15 @@ def main():
     flag_clusters = E2ABLObjective._flag_clusters
 
     def split_decides(self, net):
-        # --rule split: no evidence yet, the tracked split is tried on the predominant label, and a
-        # qualifying split of a label of LARGE_LABEL_ROWS rows or more names (and locks) it
-        if self.evident or self.backdoor_label is None:
+        # --rule split: while no label is evident, the library's warm_split test (E2ABLObjective._warm_split)
+        # runs every epoch, not only at the warm start's end; it calls _flag_clusters (this method) with
+        # the attack made evident, which then runs the library's split
+        large = self.backdoor_label is not None and int((self.y == self.backdoor_label).sum()) >= LARGE_LABEL_ROWS
+        if self.evident or not large:
             return flag_clusters(self, net)
-        before = self.clustered.clone()
-        self.evident = True
-        flag_clusters(self, net)
-        of_label = self.y == self.backdoor_label
-        if bool((self.clustered & of_label).any()) and int(of_label.sum()) >= LARGE_LABEL_ROWS:
-            self.locked_label = self.backdoor_label
+        self._warm_split(net)
+        if self.evident:
             print(f"split named label {self.backdoor_label}: {int(self.clustered.sum())} rows held", flush=True)
-        else:
-            self.evident = False
-            self.clustered.copy_(before)
 
     if args.rule == "split":
         E2ABLObjective._flag_clusters = split_decides
