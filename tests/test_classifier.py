@@ -536,6 +536,25 @@ def test_lock_label_first_alarm_keeps_the_label_of_the_first_alarm_after_the_war
     assert labels == {"warmup": None, "first_alarm": 1}
 
 
+@pytest.mark.parametrize("cap, evidence, held", [
+    (None, None, [0, 1, 2, 3, 4, 5, 6, 7]),  # no cap: D_b's eight rows of label 1
+    (0.5, None, [0, 1, 2, 3, 4]),  # half of label 1's ten rows, the largest scores; the rest train the main head
+    (0.5, "warm_start", [0, 1, 2, 3, 4, 5, 6, 7]),  # the label has evidence: no cap
+])
+def test_quiet_label_cap_bounds_the_share_of_a_label_held_without_evidence(cap, evidence, held):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 10 + [0] * 10)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", quiet_label_cap=cap)
+    objective.warm = False
+    objective.evidence, objective.evidence_label = evidence, 1 if evidence else None
+    # D_b: rows 0-7 of label 1 and rows 10-11 of label 0, in that order; the second head says 1
+    objective.score = _top(list(range(8)) + [10, 11], 20)
+    objective._split(_FixedHeads())
+    assert objective.backdoor_label == 1 and objective.evident
+    assert torch.nonzero(objective.suspected & (y == 1)).flatten().tolist() == held
+    assert torch.equal(objective.main_rows & (y == 1), ~objective.suspected & (y == 1))
+    assert bool(objective.main_rows[y == 0].all())  # D_b's rows of other labels train it too (return_unsuspicious)
+
+
 @pytest.mark.parametrize("tops, alarm_after", [
     ([[0, 1]] * 3, 3),  # label 1 leads three epochs running: the alarm, after the third
     ([[0, 1], [0, 1], [6, 7], [0, 1], [0, 1]], None),  # the lead is broken: no three running
@@ -874,6 +893,15 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert not series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["warm_split"]
     assert series.set_params(warm_split=True)._resolved_options(build_backbone("resnet", 1, 2),
                                                                 torch.zeros(4, 1, 32))["warm_split"]
+    # the outlier bar of the backdoor label's rows: 4.0 on images, the 2.5 tuned on series, a number as given
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["mislabel_z"] == 4.0
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["mislabel_z"] == 2.5
+    assert image.set_params(mislabel_z=3.0)._resolved_options(net, torch.zeros(4, 1, 8, 8))["mislabel_z"] == 3.0
+    # the share of a label that D_b may hold while no evidence names it: 0.55 on images, off on series
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["quiet_label_cap"] == 0.55
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["quiet_label_cap"] is None
+    uncapped = image.set_params(quiet_label_cap=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))
+    assert uncapped["quiet_label_cap"] is None
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
