@@ -900,8 +900,9 @@ class E2ABLObjective(Objective):
         learns (Fashion-MNIST 3,000, clean seeds 1 and 2: 261 and 253 of the 300 trousers held, their
         test accuracy 0.36 and 0.34).
         """
-        held = self.suspected & (self.y == y_b) & ~self.sticky & ~self.clustered
-        room = int(self.quiet_label_cap * int((self.y == y_b).sum()))
+        label = self.y == y_b
+        held = self.suspected & label & ~self.sticky & ~self.clustered
+        room = int(self.quiet_label_cap * int(label.sum()))
         if int(held.sum()) <= room:
             return
         release = order[held[order]][room:]  # held rows of y_b, by score; past the cap

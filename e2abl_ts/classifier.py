@@ -70,6 +70,12 @@ class E2ABLMixin:
                 f"got warmup_epochs={self.warmup_epochs}, n_epochs={self.n_epochs}."
             )
 
+    def _by_modality(self, value, *, image, series):
+        """``value`` as given, or for ``"auto"`` the image or the series choice."""
+        if value != "auto":
+            return value
+        return image if self._data_dim == 2 else series
+
     def _resolved_options(self, backbone, X) -> dict:
         """The trainer's options with every ``"auto"`` resolved for this backbone and modality.
 
@@ -141,25 +147,21 @@ class E2ABLMixin:
         # unchanged) ASR / CA: JapaneseVowels square seed 1 15.3 / 85.1 -> 0.3 / 86.2, burst seed 0
         # 6.5 / 86.5 -> 0.6 / 94.1, square seed 2 CA 91.4 -> 94.3; ECG5000 sine seed 1 0.0 -> 1.6
         margin_rows = 0 if self._data_dim == 2 else 40
-        scan = self._data_dim == 1 if self.scan_labels == "auto" else self.scan_labels
-        warmup_lr = self.warmup_lr
-        if warmup_lr == "auto":
-            # the paper's 0.1 on series; images 0.01. Fashion-MNIST, 10,000 images, BadNets, resnet18
-            # width 16, seed 0: at 0.1 the second head learns the clothes as fast as the patch (the
-            # poisoned rows' loss 1.1 after the warm start, the clean rows' 1.1; AUC of the score for
-            # the poison 0.47), no label is found and E2ABL ends at ASR 99.8; at 0.01 the patch is
-            # learned first (AUC 0.98, 946 of the 1,000 poisoned rows in the top 20%), ASR 0.2
-            warmup_lr = 0.01 if self._data_dim == 2 else 0.1
-        warm_top_half = self._data_dim == 2 if self.warm_top_half == "auto" else self.warm_top_half
+        scan = self._by_modality(self.scan_labels, image=False, series=True)
+        # the paper's 0.1 on series; images 0.01. Fashion-MNIST, 10,000 images, BadNets, resnet18
+        # width 16, seed 0: at 0.1 the second head learns the clothes as fast as the patch (the
+        # poisoned rows' loss 1.1 after the warm start, the clean rows' 1.1; AUC of the score for
+        # the poison 0.47), no label is found and E2ABL ends at ASR 99.8; at 0.01 the patch is
+        # learned first (AUC 0.98, 946 of the 1,000 poisoned rows in the top 20%), ASR 0.2
+        warmup_lr = self._by_modality(self.warmup_lr, image=0.01, series=0.1)
+        warm_top_half = self._by_modality(self.warm_top_half, image=True, series=False)
         # images (Fashion-MNIST 10,000, see the parameter's docs); series scan every large label after
         # the warm start (scan_labels)
-        warm_split = self._data_dim == 2 if self.warm_split == "auto" else self.warm_split
+        warm_split = self._by_modality(self.warm_split, image=True, series=False)
         # images: 4.0 (Fashion-MNIST 10,000, see the parameter's docs); series keep the 2.5 they were measured with
-        mislabel_z = (4.0 if self._data_dim == 2 else 2.5) if self.mislabel_z == "auto" else self.mislabel_z
+        mislabel_z = self._by_modality(self.mislabel_z, image=4.0, series=2.5)
         # images (Fashion-MNIST, see the parameter's docs); series were not measured with it
-        quiet_label_cap = self.quiet_label_cap
-        if quiet_label_cap == "auto":
-            quiet_label_cap = 0.55 if self._data_dim == 2 else None
+        quiet_label_cap = self._by_modality(self.quiet_label_cap, image=0.55, series=None)
         return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,

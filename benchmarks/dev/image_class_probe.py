@@ -44,10 +44,18 @@ def probe_parser(description: str, attacks: list[str], out: str) -> argparse.Arg
     return parser
 
 
+def poisoned(name: str, X, y, seed: int):
+    """The attack ``name`` (10% on class 0; ``"none"``: None) and the training set it leaves."""
+    if name == "none":
+        return None, X, y
+    attack = ATTACKS[name](0, 0.1, random_state=seed)
+    return (attack, *attack.fit_resample(X, y))
+
+
 def main():
-    args = probe_parser(__doc__, ["none", *ATTACKS], "benchmarks/results/image_class_probe.jsonl")
-    args.set_defaults(attacks=list(ATTACKS))
-    args = args.parse_args()
+    parser = probe_parser(__doc__, ["none", *ATTACKS], "benchmarks/results/image_class_probe.jsonl")
+    parser.set_defaults(attacks=list(ATTACKS))
+    args = parser.parse_args()
     warnings.filterwarnings("ignore")
     params = json.loads(args.params)
     for seed in args.seeds:
@@ -55,8 +63,7 @@ def main():
                                                               random_state=seed)
         n_classes = len(np.unique(y_train))
         for name in args.attacks:
-            attack = None if name == "none" else ATTACKS[name](0, 0.1, random_state=seed)
-            X_p, y_p = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
+            attack, X_p, y_p = poisoned(name, X_train, y_train, seed)
             clf = E2ABLImageClassifier(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15,
                                        random_state=seed, device="cpu", **params).fit(X_p, y_p)
             pred = clf.predict(X_test)

@@ -16,7 +16,8 @@ import warnings
 
 from e2abl_ts.image import E2ABLImageClassifier, load_image_dataset
 from e2abl_ts.metrics import attack_success_rate, clean_accuracy
-from image_class_probe import ATTACKS, probe_parser  # the probe beside this one (the script's folder is on sys.path)
+# the probe beside this one (the script's folder is on sys.path)
+from image_class_probe import ATTACKS, poisoned, probe_parser
 
 
 def main():
@@ -27,8 +28,7 @@ def main():
         X, y, X_test, y_test = load_image_dataset(args.data, n_train=args.n_train, n_test=args.n_test,
                                                   random_state=seed)
         for name in args.attacks:
-            attack = None if name == "none" else ATTACKS[name](0, 0.1, random_state=seed)
-            X_p, y_p = (X, y) if attack is None else attack.fit_resample(X, y)
+            attack, X_p, y_p = poisoned(name, X, y, seed)
             start = time.perf_counter()
             clf = E2ABLImageClassifier(backbone="resnet18", backbone_kwargs={"width": 16}, n_epochs=15,
                                        random_state=seed, device="cpu", **params).fit(X_p, y_p)
