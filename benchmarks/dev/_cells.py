@@ -11,6 +11,8 @@ from e2abl_ts.benchmark._registry import ATTACKS
 from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
 
+WALK = ("none", "square", "sine", "burst")  # clean data, then the triggers at 10% on each target
+
 
 def label_name(label):
     """A label as the probes' rows write it: a string, or None."""
@@ -21,18 +23,22 @@ def probe_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--attacks", nargs="+", default=list(WALK), choices=WALK,
+                        help="the walk's fits to run: clean data ('none') and / or its triggers")
     return parser
 
 
-def poisoned_fits(datasets, seeds):
+def poisoned_fits(datasets, seeds, attacks=WALK):
     """Yield ``(data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test)``; ``attack``
-    and ``target`` are None on clean data."""
+    and ``target`` are None on clean data. ``attacks`` keeps those of the walk's fits ("none": clean data)."""
     for data in datasets:
         X_train, y_train, X_test, y_test = load_dataset(data)
         labels, counts = np.unique(y_train, return_counts=True)
         targets = sorted({labels[0], labels[np.argmax(counts)], labels[np.argmin(counts)]})
         for seed in seeds:
-            for trigger, target in [("none", None)] + [(a, t) for a in ("square", "sine", "burst") for t in targets]:
+            for trigger, target in [("none", None)] + [(a, t) for a in WALK[1:] for t in targets]:
+                if trigger not in attacks:
+                    continue
                 attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
                 X_fit, y_fit = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
                 yield data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test
@@ -52,10 +58,10 @@ def warm_start_fits(description: str):
         yield data.split("/")[-1], trigger, target, seed, clf
 
 
-def defended_fits(datasets, seeds, backbone="resnet", n_epochs=30, **params):
+def defended_fits(datasets, seeds, backbone="resnet", n_epochs=30, attacks=WALK, **params):
     """Yield ``(data, trigger, target, seed, clf, ca, asr)``: an E2ABL fit (``params`` passed on)
     per fit of the walk, with its clean accuracy and attack success rate (None on clean data)."""
-    for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(datasets, seeds):
+    for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in poisoned_fits(datasets, seeds, attacks):
         clf = E2ABLClassifier(backbone=backbone, n_epochs=n_epochs, random_state=seed, device="cpu", **params)
         clf.fit(X_p, y_p)
         asr = None if attack is None else attack_success_rate(clf, attack, X_test, y_test)

@@ -79,6 +79,7 @@ def main():
                        n_recovered=len(recovered), recovered_poison=int(poison[recovered].sum()),
                        clean_recovered_to=np.bincount(labels[~poison[recovered]], minlength=n_classes).tolist(),
                        held=int(held.sum()), held_poison=int(held[poison].sum()),
+                       flagged=int(clf.mislabel_mask_.sum()), flagged_poison=int(clf.mislabel_mask_[poison].sum()),
                        held_per_label=np.bincount(y_p[held], minlength=n_classes).tolist())
             print(json.dumps(row), flush=True)
             with open(args.out, "a") as out:
