@@ -555,6 +555,28 @@ def test_quiet_label_cap_bounds_the_share_of_a_label_held_without_evidence(cap, 
     assert bool(objective.main_rows[y == 0].all())  # D_b's rows of other labels train it too (return_unsuspicious)
 
 
+@pytest.mark.parametrize("band, flagged", [
+    (None, [4, 5, 6]),  # no band: every outlier of the label's clean side
+    (0.2, [5, 6]),  # only those the split's direction places toward its held group
+])
+def test_flag_band_keeps_the_outlier_flags_that_lie_toward_the_split_group(band, flagged):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 12 + [0] * 8)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", flag_band=band)
+    objective.evident, objective.backdoor_label = True, 1
+    label_rows, held = torch.arange(12), torch.arange(12) < 3  # the split held rows 0-2 of label 1
+    objective.clustered[:3] = True
+    # along the split's direction: the held group at 10, the clean side's mean at 0 (rows 5 and 6 at 5)
+    proj = torch.tensor([10.0] * 3 + [-10 / 6, 0.0, 5.0, 5.0] + [-10 / 6] * 5, dtype=torch.float64)
+    objective._place_on_split(label_rows, held, proj)
+    assert objective.split_position[:12].tolist() == pytest.approx((proj / 10).tolist())
+    assert bool(objective.split_position[12:].isnan().all())
+    # the clean side's rows 3-11: rows 4, 5 and 6 the main head fits far worse than the rest
+    loss = 0.1 + 0.01 * torch.arange(20, dtype=torch.float32)
+    loss[[4, 5, 6]] = 3.0
+    objective._flag_mislabelled(loss, (y == 1) & ~objective.clustered)
+    assert torch.nonzero(objective.sticky).flatten().tolist() == flagged
+
+
 @pytest.mark.parametrize("tops, alarm_after", [
     ([[0, 1]] * 3, 3),  # label 1 leads three epochs running: the alarm, after the third
     ([[0, 1], [0, 1], [6, 7], [0, 1], [0, 1]], None),  # the lead is broken: no three running
@@ -902,6 +924,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["quiet_label_cap"] is None
     uncapped = image.set_params(quiet_label_cap=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))
     assert uncapped["quiet_label_cap"] is None
+    # the band the outlier flags must lie in once a split holds the label: off unless asked
+    assert image.set_params(quiet_label_cap="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] is None
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_band"] is None
+    assert image.set_params(flag_band=0.2)._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] == 0.2
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
