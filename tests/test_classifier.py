@@ -924,10 +924,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["quiet_label_cap"] is None
     uncapped = image.set_params(quiet_label_cap=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))
     assert uncapped["quiet_label_cap"] is None
-    # the band the outlier flags must lie in once a split holds the label: off unless asked
-    assert image.set_params(quiet_label_cap="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] is None
+    # the band the outlier flags must lie in once a split holds the label: 0.2 on images, off on series
+    assert image.set_params(quiet_label_cap="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] == 0.2
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_band"] is None
-    assert image.set_params(flag_band=0.2)._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] == 0.2
+    assert image.set_params(flag_band=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] is None
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():

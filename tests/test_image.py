@@ -157,15 +157,16 @@ def test_dirty_label_attack_is_learned_by_plain_training_and_trapped_by_e2abl(cl
     assert e2abl.backdoor_label_ == 0
     # the split returned the clean rows of label 0 to the main head: the class is still predicted
     assert (e2abl.predict(X_test[y_test == 0]) == 0).mean() > 0.9
-    # the poisoned rows were relabelled away from the target; for BadNets mostly with their true
-    # class (measured 71%: a 3 x 3 patch leaves the digit readable). Blend's noise muddles the content: its rows
-    # get their true class about as often as chance (10%), and relabelling them still unlearns it
+    # the poisoned rows were relabelled away from the target; for BadNets often with their true
+    # class (measured 71%, 66% before flag_band, 49% with it, where ASR 0.0 and CA 98.5 against 0.2 and
+    # 97.8: a 3 x 3 patch leaves the digit readable; chance is 10%). Blend's noise muddles the content:
+    # its rows get their true class about as often as chance, and relabelling them still unlearns it
     poison = np.isin(e2abl.recovered_indices_, attack.poison_indices_)
     assert poison.sum() > 0.9 * len(attack.poison_indices_) and poison.mean() > 0.8
     assert (e2abl.recovered_labels_ != 0).all()
     true_class = e2abl.recovered_labels_[poison] == y_train[e2abl.recovered_indices_[poison]]
     if cls is BadNetsAttack:
-        assert true_class.mean() > 0.5
+        assert true_class.mean() > 0.4
 
 
 def _write_idx(path, array):
