@@ -88,12 +88,14 @@ def side_rules(rest: torch.Tensor, others: torch.Tensor, centre: torch.Tensor, d
 
 
 def label_specific_split(feats: torch.Tensor, others: torch.Tensor, other_labels: torch.Tensor, top: torch.Tensor,
-                         bar: float):
+                         bar: float, direction: torch.Tensor | None = None):
     """A label's rows (``feats``) split along their label-specific direction against the other
-    labels' rows (``others``, labelled ``other_labels``; ``top``: the label's principal directions):
-    the upper group's mask and the two side rules, or None when the split is under ``bar``."""
+    labels' rows (``others``, labelled ``other_labels``; ``top``: the label's principal directions;
+    ``direction``: that direction if already computed): the upper group's mask and the two side
+    rules, or None when the split is under ``bar``."""
     centred = feats - feats.mean(dim=0)
-    direction = label_specific_direction(centred, others, top)
+    if direction is None:
+        direction = label_specific_direction(centred, others, top)
     split = split_along(centred, direction, bar)
     if split is None:
         return None
@@ -479,12 +481,7 @@ class E2ABLObjective(Objective):
         localized triggers on a majority class). They stay isolated for the rest of training."""
         if not self.evident or rows.sum() < 3:
             return
-        values = loss[rows]
-        median = values.median()
-        mad = 1.4826 * (values - median).abs().median()
-        z = (loss - median) / mad.clamp(min=1e-6)
-        # an outlier of its label that the model also places in another class (p(label) < 1/2)
-        new = rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky
+        new = self._outliers(loss, rows)
         if self.flag_band is not None and self.split_position is not None:
             new &= self.split_position > self.flag_band  # NaN (no position): not flagged
         room = self.n_isolate - int(self.sticky.sum())
@@ -495,6 +492,15 @@ class E2ABLObjective(Objective):
             new = torch.zeros_like(new)
             new[keep] = True
         self.sticky |= new
+
+    def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over
+        ``mislabel_z``) and that the model also places in another class (p(label) < 1/2)."""
+        values = loss[rows]
+        median = values.median()
+        mad = 1.4826 * (values - median).abs().median()
+        z = (loss - median) / mad.clamp(min=1e-6)
+        return rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky
 
     @torch.no_grad()
     def _flag_inflated_label(self):
@@ -674,7 +680,8 @@ class E2ABLObjective(Objective):
                 # Each failed alone (Fashion-MNIST + Blend: blending shrinks the poison's spread;
                 # digits + Trojan, seed 2: the patch draws the poison's neighbours to one class),
                 # never both, so the split counts when they agree
-                found = label_specific_split(feats, others, self.y[other_rows], top, self.cluster_sep)
+                direction = label_specific_direction(centred, others, top)
+                found = label_specific_split(feats, others, self.y[other_rows], top, self.cluster_sep, direction)
                 if found is not None:
                     poisoned = name(*found)
             if poisoned is None:
@@ -692,7 +699,7 @@ class E2ABLObjective(Objective):
             held.zero_()
             held[rows[poisoned]] = True
             if self.flag_band is not None and held is self.clustered and others is not None:
-                self._place_on_split(rows, poisoned, centred @ label_specific_direction(centred, others, top))
+                self._place_on_split(rows, poisoned, centred @ direction)
         else:
             self.sticky[rows[poisoned]] = True
 

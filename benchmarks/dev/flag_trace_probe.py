@@ -20,7 +20,6 @@ the test set. With the band 390 (40), T-shirts 0.66, ASR 1.17.
 """
 
 import json
-import math
 import warnings
 
 import numpy as np
@@ -45,11 +44,7 @@ def traced(poison: torch.Tensor, log: list):
     def wrapper(self, loss, rows):
         info = {}
         if self.split_position is not None and self.evident and int(rows.sum()) >= 3:
-            values = loss[rows]
-            median = values.median()
-            mad = 1.4826 * (values - median).abs().median()
-            z = (loss - median) / mad.clamp(min=1e-6)
-            candidates = rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky
+            candidates = self._outliers(loss, rows)
             info = dict(poisoned_at=quartiles(self.split_position[candidates & poison].cpu()),
                         clean_at=quartiles(self.split_position[candidates & ~poison].cpu()),
                         leftover_at=quartiles(self.split_position[rows & poison].cpu()))
