@@ -481,7 +481,7 @@ class E2ABLObjective(Objective):
         localized triggers on a majority class). They stay isolated for the rest of training."""
         if not self.evident or rows.sum() < 3:
             return
-        new = self._outliers(loss, rows)
+        new, z = self._outliers(loss, rows)
         if self.flag_band is not None and self.split_position is not None:
             new &= self.split_position > self.flag_band  # NaN (no position): not flagged
         room = self.n_isolate - int(self.sticky.sum())
@@ -493,14 +493,15 @@ class E2ABLObjective(Objective):
             new[keep] = True
         self.sticky |= new
 
-    def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over
-        ``mislabel_z``) and that the model also places in another class (p(label) < 1/2)."""
+        ``mislabel_z``) and that the model also places in another class (p(label) < 1/2), and every
+        row's z-score."""
         values = loss[rows]
         median = values.median()
         mad = 1.4826 * (values - median).abs().median()
         z = (loss - median) / mad.clamp(min=1e-6)
-        return rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky
+        return rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky, z
 
     @torch.no_grad()
     def _flag_inflated_label(self):

@@ -44,7 +44,7 @@ def traced(poison: torch.Tensor, log: list):
     def wrapper(self, loss, rows):
         info = {}
         if self.split_position is not None and self.evident and int(rows.sum()) >= 3:
-            candidates = self._outliers(loss, rows)
+            candidates, _ = self._outliers(loss, rows)
             info = dict(poisoned_at=quartiles(self.split_position[candidates & poison].cpu()),
                         clean_at=quartiles(self.split_position[candidates & ~poison].cpu()),
                         leftover_at=quartiles(self.split_position[rows & poison].cpu()))
