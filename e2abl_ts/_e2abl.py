@@ -189,7 +189,7 @@ class E2ABLObjective(Objective):
                  margin_rows: float = math.inf, scan_rows: float = math.inf, unlearn_weight: float = 1.0,
                  unlearn_ramp: int = 0, hold_label_share: float | None = None, warm_top_half: bool = False,
                  warm_split: bool = False, quiet_label_cap: float | None = None, flag_band: float | None = None,
-                 classes=None):
+                 flag_agreement: bool = False, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -237,6 +237,10 @@ class E2ABLObjective(Objective):
         # once a tracked split holds a group of the label, the outlier flags keep only rows that the
         # split's direction places past this fraction of the way from the clean side to that group
         self.flag_band = flag_band
+        # the main head's outlier flags take only rows the second head fits at least as well as the
+        # label's median row (the two heads disagree); the warm start's own call is then skipped
+        # once a split holds a group (_flag_warm_outliers)
+        self.flag_agreement = flag_agreement
         self.split_position: torch.Tensor | None = None  # per row of the label; NaN elsewhere (_place_on_split)
         self.whole_label: int | None = None  # _hold_whole_label: the label given up, decided once
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -392,7 +396,7 @@ class E2ABLObjective(Objective):
                         self._warm_split(net)
                     else:
                         self._flag_clusters(net)
-                    self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
+                    self._flag_warm_outliers()
                 else:
                     if self.locked_label is None and self.cluster_mode == "tracked":
                         self._scan_labels(net)
@@ -484,6 +488,11 @@ class E2ABLObjective(Objective):
         new, z = self._outliers(loss, rows)
         if self.flag_band is not None and self.split_position is not None:
             new &= self.split_position > self.flag_band  # NaN (no position): not flagged
+        if self.flag_agreement and not self.warm:
+            # a poisoned row the split left behind: the second head has its trigger, the main head
+            # (taught the trigger away by the relabelled rows) does not; a clean row the main head
+            # finds hard is one the shallow second head finds hard too
+            new &= self.loss_now <= self.loss_now[rows].median()
         room = self.n_isolate - int(self.sticky.sum())
         if room <= 0:
             return
@@ -492,6 +501,21 @@ class E2ABLObjective(Objective):
             new = torch.zeros_like(new)
             new[keep] = True
         self.sticky |= new
+
+    def _flag_warm_outliers(self) -> None:
+        """The warm start's own outlier call (:meth:`_flag_mislabelled` on the warm loss over the label's
+        rows); with ``flag_agreement``, not once the tracked split holds a group of the label.
+
+        Its loss is the second head's own, so no row can pass the agreement test (the second head
+        fitting it better than the label's median row), and its outliers are the label's clean rows
+        the shallow model finds hard: the warm loss's median over a label half poison is the
+        poison's (Fashion-MNIST 10,000, Trojan seed 2: 252 clean and 7 poisoned rows flagged past
+        the band; docs/experiments.md, Session 39). The main head's later calls catch the split's
+        leftovers.
+        """
+        if self.flag_agreement and bool((self.clustered & (self.y == self.backdoor_label)).any()):
+            return
+        self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
 
     def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over

@@ -44,6 +44,7 @@ class E2ABLMixin:
         "warm_split": [StrOptions({"auto"}), "boolean"],
         "quiet_label_cap": [None, StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
         "flag_band": [None, StrOptions({"auto"}), Interval(Real, None, None, closed="neither")],
+        "flag_agreement": ["boolean"],
         "resplit": ["boolean", StrOptions({"auto"})],
         "no_evidence": [StrOptions({"hold_back", "train_all", "watch"})],
         "release_rank": [StrOptions({"auto"}), Interval(Real, 1, None, closed="left")],
@@ -170,7 +171,7 @@ class E2ABLMixin:
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,
                     margin_rows=margin_rows, scan_rows=LARGE_LABEL_ROWS if scan else math.inf, warmup_lr=warmup_lr,
                     warm_top_half=warm_top_half, warm_split=warm_split, mislabel_z=mislabel_z,
-                    quiet_label_cap=quiet_label_cap, flag_band=flag_band)
+                    quiet_label_cap=quiet_label_cap, flag_band=flag_band, flag_agreement=self.flag_agreement)
 
     def _fit_module(self, backbone, X, y, generator):
         options = self._resolved_options(backbone, X)
@@ -553,6 +554,21 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         82.58 against 81.53 (plain training 82.97; within 1.5 of it on 7 of 9, 3 before), ASR <= 1.5
         on 9 of 9. None: no band. "auto": 0.2
         on images, off on series (not measured there).
+    flag_agreement : bool, default=False
+        ``detector="robust"`` only: the main head's outlier flags (``mislabel_z``) take only rows
+        that the second head fits at least as well as the label's median row, and the warm start's
+        own outlier call (on the second head's loss) is skipped once the tracked split holds a group
+        of the label. A poisoned row the split left on the clean side carries the trigger the
+        shallow second head has learned, while the main head (taught the trigger away by the
+        relabelled rows) does not fit it; a clean row the main head finds hard, the second head
+        finds hard too. Fashion-MNIST 10,000, the six BadNets / Trojan fits (seeds 0-2): 177 of 178
+        poisoned candidates pass the test, 184 of 3,273 clean ones (per call); 53-71 rows flagged
+        per fit, 25-33 poisoned (310-350 clean before), CA +0.84 on average against the defaults,
+        within 1.5 of clean training on 4 of 6 (1 before). Off by default: on Blend, whose trigger
+        the second head fits less well, the test turns most poisoned candidates away (seed 0: ASR
+        4.1 against 0.0; docs/experiments.md, Session 40). Not measured on series, where the flags
+        catch short triggers the shallow model has not learned either (METHOD.md's majority-class
+        burst).
     resplit : bool or "auto", default="auto"
         ``cluster_mode="tracked"`` only ("auto": on for series, off for images, where it was not
         measured): each epoch, split the backdoor label's rows that the
@@ -757,8 +773,9 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
                  drop="auto", return_unsuspicious=True, detach_second_head="auto", detector="robust",
                  mislabel_z="auto", cluster_sep="auto", cluster_mode="auto", split_recovery="auto",
                  unlearn_weight=1.0, unlearn_ramp=0, hold_label_share=None, warm_top_half=False, warm_split="auto",
-                 quiet_label_cap="auto", flag_band="auto", resplit="auto", no_evidence="hold_back", release_rank="auto",
-                 release_budget=False, lock_label="warmup", inflated_label=True, scan_labels="auto",
+                 quiet_label_cap="auto", flag_band="auto", flag_agreement=False, resplit="auto",
+                 no_evidence="hold_back", release_rank="auto", release_budget=False, lock_label="warmup",
+                 inflated_label=True, scan_labels="auto",
                  second_head_pool="auto", backbone_kwargs=None, batch_size=64, lr_schedule="constant", average_last=0.0,
                  optimizer="sgd", momentum=0.9, weight_decay=5e-4, device="auto", random_state=None, verbose=False):
         self.backbone = backbone
@@ -788,6 +805,7 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         self.warm_split = warm_split
         self.quiet_label_cap = quiet_label_cap
         self.flag_band = flag_band
+        self.flag_agreement = flag_agreement
         self.resplit = resplit
         self.no_evidence = no_evidence
         self.release_rank = release_rank

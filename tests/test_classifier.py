@@ -577,6 +577,47 @@ def test_flag_band_keeps_the_outlier_flags_that_lie_toward_the_split_group(band,
     assert torch.nonzero(objective.sticky).flatten().tolist() == flagged
 
 
+@pytest.mark.parametrize("agreement, held, flagged", [
+    (False, True, [4, 5]),  # off: the warm start's call flags the label's high-loss rows
+    (True, False, [4, 5]),  # no split group yet: the call runs
+    (True, True, []),  # a split group of the label: the call is skipped
+])
+def test_flag_agreement_skips_the_warm_start_outlier_call_once_a_split_holds_a_group(agreement, held, flagged):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 12 + [0] * 8)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", flag_agreement=agreement)
+    objective.evident, objective.backdoor_label = True, 1
+    objective.clustered[:3] = held  # the split held rows 0-2 of label 1
+    # the warm start's mean loss: rows 4 and 5 of label 1 far above the rest of the label
+    objective.warm_loss = 0.1 + 0.01 * torch.arange(20, dtype=torch.float32)
+    objective.warm_loss[[4, 5]] = 3.0
+    objective.n_warm_loss = 1
+    objective._flag_warm_outliers()
+    assert torch.nonzero(objective.sticky).flatten().tolist() == flagged
+
+
+@pytest.mark.parametrize("agreement, flagged", [
+    (False, [4, 5, 6]),  # every row the main head finds far harder than the rest of its label
+    (True, [5, 6]),  # only those the second head fits at least as well as the label's median row
+])
+def test_flag_agreement_keeps_the_main_heads_outliers_that_the_second_head_fits(agreement, flagged):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 12 + [0] * 8)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", flag_agreement=agreement)
+    objective.evident, objective.backdoor_label, objective.warm = True, 1, False
+    # the main head: rows 4, 5 and 6 far worse than the rest of label 1
+    main = 0.1 + 0.01 * torch.arange(20, dtype=torch.float32)
+    main[[4, 5, 6]] = 3.0
+    # the second head: row 4 as hard as for the main head (a hard clean row), rows 5 and 6 easy (a trigger)
+    objective.loss_now = torch.full((20,), 0.5)
+    objective.loss_now[4], objective.loss_now[[5, 6]] = 2.0, 0.05
+    objective._flag_mislabelled(main, y == 1)
+    assert torch.nonzero(objective.sticky).flatten().tolist() == flagged
+    # the warm start's own call is not gated: its loss is the second head's
+    objective.sticky.zero_()
+    objective.warm = True
+    objective._flag_mislabelled(main, y == 1)
+    assert torch.nonzero(objective.sticky).flatten().tolist() == [4, 5, 6]
+
+
 @pytest.mark.parametrize("tops, alarm_after", [
     ([[0, 1]] * 3, 3),  # label 1 leads three epochs running: the alarm, after the third
     ([[0, 1], [0, 1], [6, 7], [0, 1], [0, 1]], None),  # the lead is broken: no three running
@@ -928,6 +969,11 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert image.set_params(quiet_label_cap="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] == 0.2
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_band"] is None
     assert image.set_params(flag_band=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] is None
+    # the main head's outlier flags ask for the second head's agreement only when asked (an option)
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is False
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is False
+    image.set_params(flag_agreement=True)
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is True
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
