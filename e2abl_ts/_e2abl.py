@@ -485,14 +485,9 @@ class E2ABLObjective(Objective):
         localized triggers on a majority class). They stay isolated for the rest of training."""
         if not self.evident or rows.sum() < 3:
             return
-        new, z = self._outliers(loss, rows)
-        if self.flag_band is not None and self.split_position is not None:
-            new &= self.split_position > self.flag_band  # NaN (no position): not flagged
+        new, z = self._candidates(loss, rows)
         if self.flag_agreement and not self.warm:
-            # a poisoned row the split left behind: the second head has its trigger, the main head
-            # (taught the trigger away by the relabelled rows) does not; a clean row the main head
-            # finds hard is one the shallow second head finds hard too
-            new &= self.loss_now <= self.loss_now[rows].median()
+            new &= self._second_head_fits(rows)
         room = self.n_isolate - int(self.sticky.sum())
         if room <= 0:
             return
@@ -516,6 +511,20 @@ class E2ABLObjective(Objective):
         if self.flag_agreement and bool((self.clustered & (self.y == self.backdoor_label)).any()):
             return
         self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
+
+    def _candidates(self, loss: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The outliers of ``rows`` (:meth:`_outliers`) that ``flag_band`` keeps, and every row's z-score."""
+        new, z = self._outliers(loss, rows)
+        if self.flag_band is not None and self.split_position is not None:
+            new &= self.split_position > self.flag_band  # NaN (no position): not flagged
+        return new, z
+
+    def _second_head_fits(self, rows: torch.Tensor) -> torch.Tensor:
+        """``flag_agreement``'s test: the rows whose second-head loss this epoch is at most the median
+        over ``rows``. A poisoned row the split left behind carries the trigger the second head has
+        learned, and the main head (taught the trigger away by the relabelled rows) does not fit it;
+        a clean row the main head finds hard, the shallow second head finds hard too."""
+        return self.loss_now <= self.loss_now[rows].median()
 
     def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over

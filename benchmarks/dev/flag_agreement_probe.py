@@ -2,9 +2,10 @@
 
 Runs ``image_class_probe.py`` (same arguments; one JSON row per fit) and, for every call of the
 outlier test after the warm start (``E2ABLObjective._flag_mislabelled``), prints to stderr its
-candidates (robust z over ``mislabel_z``, p(label) < 1/2, past ``flag_band``) split into poisoned
-and clean rows, and how many of each the second head fits at least as well as the label's median
-row (``flag_agreement``'s test). Fashion-MNIST 10,000 / 2,000, the six BadNets / Trojan fits, seeds
+candidates (``E2ABLObjective._candidates``: robust z over ``mislabel_z``, p(label) < 1/2, past
+``flag_band``) split into poisoned and clean rows, and how many of each pass ``flag_agreement``'s
+test (``E2ABLObjective._second_head_fits``: the second head fits the row at least as well as the
+label's median row). Fashion-MNIST 10,000 / 2,000, the six BadNets / Trojan fits, seeds
 0-2 (2-core Intel Xeon): 177 of 178 poisoned candidates pass, 184 of 3,273 clean ones (counted per
 call)::
 
@@ -23,19 +24,17 @@ import image_class_probe  # noqa: E402
 
 from e2abl_ts._e2abl import E2ABLObjective  # noqa: E402
 
-_outliers, _poisoned = E2ABLObjective._outliers, image_class_probe.poisoned
+_candidates, _poisoned = E2ABLObjective._candidates, image_class_probe.poisoned
 POISON: list[torch.Tensor] = []
 
 
-def outliers(self, loss, rows):
-    new, z = _outliers(self, loss, rows)
+def candidates(self, loss, rows):
+    new, z = _candidates(self, loss, rows)
     if not self.warm and POISON:
-        poison = POISON[-1].to(new.device)
-        past = new if self.split_position is None else new & (self.split_position > (self.flag_band or -torch.inf))
-        agree = self.loss_now <= self.loss_now[rows].median()
-        print(json.dumps(dict(cand_poison=int((past & poison).sum()), cand_clean=int((past & ~poison).sum()),
-                              pass_poison=int((past & poison & agree).sum()),
-                              pass_clean=int((past & ~poison & agree).sum()))), file=sys.stderr, flush=True)
+        poison, agree = POISON[-1].to(new.device), self._second_head_fits(rows)
+        print(json.dumps(dict(cand_poison=int((new & poison).sum()), cand_clean=int((new & ~poison).sum()),
+                              pass_poison=int((new & poison & agree).sum()),
+                              pass_clean=int((new & ~poison & agree).sum()))), file=sys.stderr, flush=True)
     return new, z
 
 
@@ -48,6 +47,6 @@ def poisoned(name, X, y, seed):
 
 
 if __name__ == "__main__":
-    E2ABLObjective._outliers = outliers
+    E2ABLObjective._candidates = candidates
     image_class_probe.poisoned = poisoned
     image_class_probe.main()
