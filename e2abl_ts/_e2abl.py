@@ -523,8 +523,29 @@ class E2ABLObjective(Objective):
         """``flag_agreement``'s test: the rows whose second-head loss this epoch is at most the median
         over ``rows``. A poisoned row the split left behind carries the trigger the second head has
         learned, and the main head (taught the trigger away by the relabelled rows) does not fit it;
-        a clean row the main head finds hard, the shallow second head finds hard too."""
-        return self.loss_now <= self.loss_now[rows].median()
+        a clean row the main head finds hard, the shallow second head finds hard too.
+
+        The test stands only while the second head tells the poison apart: while the median row of the
+        label's held group (the tracked split's) lies in the lowest quarter of the second head's losses
+        over ``rows``. Where it does not, every row passes (the outlier test alone). Fashion-MNIST
+        10,000, seed 0 (docs/experiments.md, Session 41): BadNets' held group lies at 0.02-0.26 of
+        the way up; Blend's, whose trigger the second head fits no better than a clean T-shirt, at
+        0.19 after the warm start and 0.29-0.58 after, and there the test had turned away the split's
+        leftovers (41 of 240 poisoned candidates passed; ASR 4.1).
+        """
+        fits = self.loss_now <= self.loss_now[rows].median()
+        place = self._held_place(rows)
+        return fits if place is None or place <= 0.25 else torch.ones_like(fits)
+
+    def _held_place(self, rows: torch.Tensor) -> float | None:
+        """Where the median row of the backdoor label's held group (the tracked split's) lies among the
+        second head's losses over ``rows`` this epoch: the share of ``rows`` it fits at most as well
+        (0: better than all of them). None while the split holds no row of the label."""
+        held = self.clustered & (self.y == self.backdoor_label)
+        if not held.any():
+            return None
+        ranked = torch.sort(self.loss_now[rows]).values
+        return float((torch.searchsorted(ranked, self.loss_now[held], right=True).float() / len(ranked)).median())
 
     def _outliers(self, loss: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over

@@ -618,6 +618,24 @@ def test_flag_agreement_keeps_the_main_heads_outliers_that_the_second_head_fits(
     assert torch.nonzero(objective.sticky).flatten().tolist() == [4, 5, 6]
 
 
+@pytest.mark.parametrize("held_loss, flagged", [
+    (0.01, [5, 6]),  # the second head fits the held group best: the test stands
+    (1.0, [4, 5, 6]),  # it fits the held group worse than most of the label's rows: every outlier passes
+])
+def test_flag_agreement_stands_only_while_the_second_head_fits_the_held_group(held_loss, flagged):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 12 + [0] * 8)
+    objective = _objective(X, y, isolation_rate=0.5, drop="absolute", detector="robust", flag_agreement=True)
+    objective.evident, objective.backdoor_label, objective.warm = True, 1, False
+    objective.clustered[[9, 10, 11]] = True  # the tracked split's group of label 1
+    main = 0.1 + 0.01 * torch.arange(20, dtype=torch.float32)
+    main[[4, 5, 6]] = 3.0
+    objective.loss_now = torch.full((20,), 0.5)
+    objective.loss_now[4], objective.loss_now[[5, 6]] = 2.0, 0.05
+    objective.loss_now[[9, 10, 11]] = held_loss
+    objective._flag_mislabelled(main, (y == 1) & ~objective.clustered)
+    assert torch.nonzero(objective.sticky).flatten().tolist() == flagged
+
+
 @pytest.mark.parametrize("tops, alarm_after", [
     ([[0, 1]] * 3, 3),  # label 1 leads three epochs running: the alarm, after the third
     ([[0, 1], [0, 1], [6, 7], [0, 1], [0, 1]], None),  # the lead is broken: no three running
