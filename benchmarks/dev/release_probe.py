@@ -5,7 +5,10 @@ from the main head, chosen by the hold-back's own feedback: on clean data that c
 UWave 5-19 points of CA (issue 6). The variant, patched onto ``E2ABLObjective.after_epoch``: after
 epoch ``n_epochs - k``, a fit whose ``attack_evidence`` is still None trains the main head on every
 row with its own label for the last ``k`` epochs (as ``no_evidence="train_all"`` does). ``--k 0``
-is the default, for a baseline on the same machine. The fits: ``--fits``, a JSON list of
+is the default, for a baseline on the same machine. ``--quiet-z Z`` (session 41) is another variant,
+patched onto ``E2ABLObjective._split``: while a fit has no attack evidence, the main head gives up
+only D_b's rows whose score is a robust outlier over all rows (z over ``Z``; flagged and split
+rows stay held). The fits: ``--fits``, a JSON list of
 ``[dataset, trigger, target, seed]`` from the walk of ``_cells.py`` (``resnet``, 30 epochs).
 
     python benchmarks/dev/release_probe.py --k 5 --out rows.jsonl
@@ -34,12 +37,24 @@ QUIET = "benchmarks/dev/quiet_fits_s36.json"
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=5, help="epochs released at the end (0: the default)")
+    parser.add_argument("--quiet-z", type=float, default=0.0,
+                        help="quiet fits hold back only D_b's score outliers (robust z over this; 0: off)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--fits", default=QUIET)
     parser.add_argument("--out", default="benchmarks/results/release_quiet_fits.jsonl")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    after_epoch, released = E2ABLObjective.after_epoch, {}
+    after_epoch, split, released, held = E2ABLObjective.after_epoch, E2ABLObjective._split, {}, []
+
+    def hold_outliers(self, net):
+        split(self, net)
+        if self.detector == "robust" and not self.train_all and not self.warm and self.attack_evidence is None:
+            score = self.scores()
+            median = score.median()
+            z = (score - median) / (1.4826 * (score - median).abs().median()).clamp(min=1e-6)
+            kept = self.suspected & ((z > args.quiet_z) | self.sticky | self.clustered)
+            self.main_rows = ~kept
+            held.append(int(kept.sum()))
 
     def release(self, epoch, net):
         out = after_epoch(self, epoch, net)
@@ -54,6 +69,8 @@ def main():
         return out
 
     E2ABLObjective.after_epoch = release
+    if args.quiet_z > 0:
+        E2ABLObjective._split = hold_outliers
     with open(args.fits) as f:
         wanted = json.load(f)
     with open(args.out, "a") as out:
@@ -63,12 +80,14 @@ def main():
                 if [name, trigger, label_name(target), seed] not in wanted:
                     continue
                 released.clear()
+                held.clear()
                 clf = E2ABLClassifier(backbone="resnet", n_epochs=args.epochs, random_state=seed, device="cpu")
                 clf.fit(X_p, y_p)
                 asr = None if attack is None else attack_success_rate(clf, attack, X_t, y_t)
                 row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
                            k=args.k, ca=clf.score(X_t, y_t), asr=asr, released=released.get("at"),
-                           evidence=clf.attack_evidence_)
+                           evidence=clf.attack_evidence_, quiet_z=args.quiet_z or None,
+                           held_last=held[-1] if held else None)
                 print(json.dumps(row), flush=True)
                 out.write(json.dumps(row) + "\n")
 
