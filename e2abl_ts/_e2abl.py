@@ -539,8 +539,9 @@ class E2ABLObjective(Objective):
 
     def _held_place(self, rows: torch.Tensor) -> float | None:
         """Where the median row of the backdoor label's held group (the tracked split's) lies among the
-        second head's losses over ``rows`` this epoch: the share of ``rows`` it fits at most as well
-        (0: better than all of them). None while the split holds no row of the label."""
+        second head's losses over ``rows`` this epoch: the share of ``rows`` whose loss is at most the
+        held rows' (each held row's share, their median; 0: the second head fits it better than every
+        row of ``rows``). None while the split holds no row of the label."""
         held = self.clustered & (self.y == self.backdoor_label)
         if not held.any():
             return None
