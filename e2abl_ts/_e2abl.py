@@ -22,6 +22,9 @@ SHADOW_CELLS = 16
 # 40 rows or more split (ECG5000's), while clean labels of 15-30 rows did. The label scan takes only
 # such labels (the estimator's scan_rows), and a tracked split of one is evidence of an attack
 LARGE_LABEL_ROWS = 40
+# flag_agreement's test stands while the label's held group lies at most this far up the second
+# head's losses over the label's main-head rows (E2ABLObjective._second_head_fits)
+AGREEMENT_PLACE = 0.25
 
 
 def label_specific_direction(centred: torch.Tensor, others: torch.Tensor, top: torch.Tensor,
@@ -508,7 +511,7 @@ class E2ABLObjective(Objective):
         the band; docs/experiments.md, Session 39). The main head's later calls catch the split's
         leftovers.
         """
-        if self.flag_agreement and bool((self.clustered & (self.y == self.backdoor_label)).any()):
+        if self.flag_agreement and bool(self._held_group().any()):
             return
         self._flag_mislabelled(self.warm_loss / max(self.n_warm_loss, 1), self.y == self.backdoor_label)
 
@@ -535,14 +538,18 @@ class E2ABLObjective(Objective):
         """
         fits = self.loss_now <= self.loss_now[rows].median()
         place = self._held_place(rows)
-        return fits if place is None or place <= 0.25 else torch.ones_like(fits)
+        return fits if place is None or place <= AGREEMENT_PLACE else torch.ones_like(fits)
+
+    def _held_group(self) -> torch.Tensor:
+        """The rows of the backdoor label the tracked split holds."""
+        return self.clustered & (self.y == self.backdoor_label)
 
     def _held_place(self, rows: torch.Tensor) -> float | None:
         """Where the median row of the backdoor label's held group (the tracked split's) lies among the
         second head's losses over ``rows`` this epoch: the share of ``rows`` whose loss is at most the
         held rows' (each held row's share, their median; 0: the second head fits it better than every
         row of ``rows``). None while the split holds no row of the label."""
-        held = self.clustered & (self.y == self.backdoor_label)
+        held = self._held_group()
         if not held.any():
             return None
         ranked = torch.sort(self.loss_now[rows]).values
@@ -552,11 +559,15 @@ class E2ABLObjective(Objective):
         """The rows of ``rows`` not flagged yet whose loss is an outlier of theirs (robust z-score over
         ``mislabel_z``) and that the model also places in another class (p(label) < 1/2), and every
         row's z-score."""
-        values = loss[rows]
-        median = values.median()
-        mad = 1.4826 * (values - median).abs().median()
-        z = (loss - median) / mad.clamp(min=1e-6)
+        z = self._robust_z(loss, rows)
         return rows & (z > self.mislabel_z) & (loss > math.log(2)) & ~self.sticky, z
+
+    @staticmethod
+    def _robust_z(values: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Every entry's robust z-score against ``rows``' median and MAD (scaled to a normal's standard deviation)."""
+        median = values[rows].median()
+        mad = 1.4826 * (values[rows] - median).abs().median()
+        return (values - median) / mad.clamp(min=1e-6)
 
     @torch.no_grad()
     def _flag_inflated_label(self):

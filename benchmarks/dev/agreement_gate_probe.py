@@ -18,16 +18,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import image_class_probe  # noqa: E402
 
-from e2abl_ts._e2abl import E2ABLObjective  # noqa: E402
+from e2abl_ts._e2abl import AGREEMENT_PLACE, E2ABLObjective  # noqa: E402
 
 _second_head_fits = E2ABLObjective._second_head_fits
 
 
 def second_head_fits(self, rows):
     place = self._held_place(rows)
-    held = int((self.clustered & (self.y == self.backdoor_label)).sum())
-    print(json.dumps(dict(held=held, place=place, test_stands=place is None or place <= 0.25)), file=sys.stderr,
-          flush=True)
+    held = int(self._held_group().sum())
+    print(json.dumps(dict(held=held, place=place, test_stands=place is None or place <= AGREEMENT_PLACE)),
+          file=sys.stderr, flush=True)
     return _second_head_fits(self, rows)
 
 

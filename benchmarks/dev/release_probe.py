@@ -49,9 +49,7 @@ def main():
     def hold_outliers(self, net):
         split(self, net)
         if self.detector == "robust" and not self.train_all and not self.warm and self.attack_evidence is None:
-            score = self.scores()
-            median = score.median()
-            z = (score - median) / (1.4826 * (score - median).abs().median()).clamp(min=1e-6)
+            z = self._robust_z(self.scores(), torch.ones_like(self.suspected))
             kept = self.suspected & ((z > args.quiet_z) | self.sticky | self.clustered)
             self.main_rows = ~kept
             held.append(int(kept.sum()))
