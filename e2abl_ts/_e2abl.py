@@ -536,9 +536,10 @@ class E2ABLObjective(Objective):
         0.19 after the warm start and 0.29-0.58 after, and there the test had turned away the split's
         leftovers (41 of 240 poisoned candidates passed; ASR 4.1).
         """
-        fits = self.loss_now <= self.loss_now[rows].median()
         place = self._held_place(rows)
-        return fits if place is None or place <= AGREEMENT_PLACE else torch.ones_like(fits)
+        if place is not None and place > AGREEMENT_PLACE:
+            return torch.ones_like(self.loss_now, dtype=torch.bool)
+        return self.loss_now <= self.loss_now[rows].median()
 
     def _held_group(self) -> torch.Tensor:
         """The rows of the backdoor label the tracked split holds."""
@@ -947,7 +948,7 @@ class E2ABLObjective(Objective):
             self._cap_quiet_label(order, y_b)
         candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
         candidates = candidates[self.y[candidates] == y_b]
-        clustered = self.clustered & (self.y == y_b)
+        clustered = self._held_group()  # the backdoor label is y_b from here
         if bool(clustered.any()):
             # cluster_mode="tracked": the split found the poisoned rows, so the rest of the label
             # trains the main head, and once the main head has trained (after the warm start) the
