@@ -555,6 +555,24 @@ def test_quiet_label_cap_bounds_the_share_of_a_label_held_without_evidence(cap, 
     assert bool(objective.main_rows[y == 0].all())  # D_b's rows of other labels train it too (return_unsuspicious)
 
 
+@pytest.mark.parametrize("quiet_z, evidence, main_held", [
+    (None, None, list(range(8))),  # off: every row of D_b is kept from the main head
+    (3.0, None, [0, 1]),  # a quiet fit: only D_b's score outliers (rows 0 and 1)
+    (3.0, "warm_start", list(range(8))),  # the label has evidence: the whole of D_b
+])
+def test_quiet_z_keeps_only_the_score_outliers_of_a_quiet_fit_from_the_main_head(quiet_z, evidence, main_held):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 10 + [0] * 10)
+    objective = _objective(X, y, isolation_rate=0.4, drop="absolute", detector="robust", quiet_z=quiet_z)
+    objective.warm = False
+    objective.evidence, objective.evidence_label = evidence, 1 if evidence else None
+    # every row's drop spread over [0, 0.2]; D_b's eight rows (label 1) just above it, rows 0 and 1 far above
+    objective.score = torch.linspace(0.0, 0.2, 20)
+    objective.score[:8] = torch.tensor([5.0, 4.0, 0.3, 0.29, 0.28, 0.27, 0.26, 0.25])
+    objective._split(_FixedHeads())
+    assert torch.nonzero(objective.suspected).flatten().tolist() == list(range(8))  # D_b itself is unchanged
+    assert torch.nonzero(~objective.main_rows).flatten().tolist() == main_held
+
+
 @pytest.mark.parametrize("band, flagged", [
     (None, [4, 5, 6]),  # no band: every outlier of the label's clean side
     (0.2, [5, 6]),  # only those the split's direction places toward its held group
@@ -987,6 +1005,10 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert image.set_params(quiet_label_cap="auto")._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] == 0.2
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_band"] is None
     assert image.set_params(flag_band=None)._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_band"] is None
+    # a quiet fit keeps only D_b's score outliers from the main head: z over 6 on series, off on images
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["quiet_z"] == 6.0
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["quiet_z"] is None
+    assert image.set_params(quiet_z=3.0)._resolved_options(net, torch.zeros(4, 1, 8, 8))["quiet_z"] == 3.0
     # the main head's outlier flags ask for the second head's agreement only when asked (an option)
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is False
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is False
