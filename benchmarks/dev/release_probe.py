@@ -6,9 +6,10 @@ UWave 5-19 points of CA (issue 6). The variant, patched onto ``E2ABLObjective.af
 epoch ``n_epochs - k``, a fit whose ``attack_evidence`` is still None trains the main head on every
 row with its own label for the last ``k`` epochs (as ``no_evidence="train_all"`` does). ``--k 0``
 is the default, for a baseline on the same machine. ``--quiet-z Z`` (session 41) is another variant,
-patched onto ``E2ABLObjective._split``: while a fit has no attack evidence, the main head gives up
-only D_b's rows whose score is a robust outlier over all rows (z over ``Z``; flagged and split
-rows stay held). The fits: ``--fits``, a JSON list of
+the library's ``quiet_z`` since session 43 (the probe passes ``quiet_z=Z``, or None for 0, so its
+baseline is the hold-back of the whole of D_b): while a fit has no attack evidence, the main head
+gives up only D_b's rows whose score is a robust outlier over all rows (z over ``Z``; flagged and
+split rows stay held). The fits: ``--fits``, a JSON list of
 ``[dataset, trigger, target, seed]`` from the walk of ``_cells.py`` (``resnet``, 30 epochs).
 
     python benchmarks/dev/release_probe.py --k 5 --out rows.jsonl
@@ -44,15 +45,11 @@ def main():
     parser.add_argument("--out", default="benchmarks/results/release_quiet_fits.jsonl")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    after_epoch, split, released, held = E2ABLObjective.after_epoch, E2ABLObjective._split, {}, []
+    after_epoch, hold_quiet, released, held = E2ABLObjective.after_epoch, E2ABLObjective._hold_quiet_outliers, {}, []
 
-    def hold_outliers(self, net):
-        split(self, net)
-        if self.detector == "robust" and not self.train_all and not self.warm and self.attack_evidence is None:
-            z = self._robust_z(self.scores(), torch.ones_like(self.suspected))
-            kept = self.suspected & ((z > args.quiet_z) | self.sticky | self.clustered)
-            self.main_rows = ~kept
-            held.append(int(kept.sum()))
+    def hold_outliers(self):  # the library's quiet_z (session 43), counting the rows it holds
+        hold_quiet(self)
+        held.append(int((self.suspected & ~self.main_rows).sum()))
 
     def release(self, epoch, net):
         out = after_epoch(self, epoch, net)
@@ -67,8 +64,7 @@ def main():
         return out
 
     E2ABLObjective.after_epoch = release
-    if args.quiet_z > 0:
-        E2ABLObjective._split = hold_outliers
+    E2ABLObjective._hold_quiet_outliers = hold_outliers
     with open(args.fits) as f:
         wanted = json.load(f)
     with open(args.out, "a") as out:
@@ -79,7 +75,8 @@ def main():
                     continue
                 released.clear()
                 held.clear()
-                clf = E2ABLClassifier(backbone="resnet", n_epochs=args.epochs, random_state=seed, device="cpu")
+                clf = E2ABLClassifier(backbone="resnet", n_epochs=args.epochs, random_state=seed, device="cpu",
+                                      quiet_z=args.quiet_z or None)
                 clf.fit(X_p, y_p)
                 asr = None if attack is None else attack_success_rate(clf, attack, X_t, y_t)
                 row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
