@@ -285,6 +285,11 @@ class E2ABLObjective(Objective):
         self.warm = True
 
     @property
+    def quiet(self) -> bool:
+        """The robust detector, and no evidence names the label acted on (``quiet_label_cap``, ``quiet_z``)."""
+        return self.detector == "robust" and self.attack_evidence is None
+
+    @property
     def watching(self) -> bool:
         """no_evidence="watch", no evidence after the warm start, and no alarm yet."""
         return self.train_all and self.no_evidence == "watch"
@@ -946,7 +951,7 @@ class E2ABLObjective(Objective):
                 self.suspected |= self.sticky
             self.suspected |= kept
         self.main_rows = ~self.suspected
-        if self.quiet_label_cap is not None and self.detector == "robust" and self.attack_evidence is None:
+        if self.quiet_label_cap is not None and self.quiet:
             self._cap_quiet_label(order, y_b)
         candidates = order[: self.n_recover]  # within D_b: n_recover <= n_isolate
         candidates = candidates[self.y[candidates] == y_b]
@@ -993,7 +998,7 @@ class E2ABLObjective(Objective):
             self.main_rows |= self.suspected & (self.y != y_b) & ~self.sticky
         if self.hold_label_share is not None and self.detector == "robust" and self.attack_evidence is not None:
             self._hold_whole_label(y_b, clustered)
-        if self.quiet_z is not None and self.detector == "robust" and not self.warm and self.attack_evidence is None:
+        if self.quiet_z is not None and self.quiet and not self.warm:
             self._hold_quiet_outliers()
 
     def _cap_quiet_label(self, order: torch.Tensor, y_b: int) -> None:

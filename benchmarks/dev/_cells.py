@@ -28,17 +28,20 @@ def probe_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def poisoned_fits(datasets, seeds, attacks=WALK):
+def poisoned_fits(datasets, seeds, attacks=WALK, kinds=("first", "majority", "minority")):
     """Yield ``(data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test)``; ``attack``
-    and ``target`` are None on clean data. ``attacks`` keeps those of the walk's fits ("none": clean data)."""
+    and ``target`` are None on clean data. ``attacks`` keeps those of the walk's fits ("none": clean data),
+    in the walk's order, then any other trigger of the benchmark's registry (``"tt-fgsm"``, ``"tsba"``) as
+    given, at 10% on each distinct label of ``kinds``."""
+    triggers = [a for a in WALK[1:] if a in attacks] + [a for a in attacks if a not in WALK]
     for data in datasets:
         X_train, y_train, X_test, y_test = load_dataset(data)
         labels, counts = np.unique(y_train, return_counts=True)
-        targets = sorted({labels[0], labels[np.argmax(counts)], labels[np.argmin(counts)]})
+        by_kind = {"first": labels[0], "majority": labels[np.argmax(counts)], "minority": labels[np.argmin(counts)]}
+        targets = sorted({by_kind[k] for k in kinds})
         for seed in seeds:
-            for trigger, target in [("none", None)] + [(a, t) for a in WALK[1:] for t in targets]:
-                if trigger not in attacks:
-                    continue
+            clean = [("none", None)] if "none" in attacks else []
+            for trigger, target in clean + [(a, t) for a in triggers for t in targets]:
                 attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
                 X_fit, y_fit = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
                 yield data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test

@@ -16,11 +16,9 @@ import argparse
 import json
 import warnings
 
-import numpy as np
+from _cells import label_name, poisoned_fits
 
 from e2abl_ts import E2ABLClassifier
-from e2abl_ts.benchmark._registry import ATTACKS
-from e2abl_ts.datasets import load_dataset
 from e2abl_ts.metrics import attack_success_rate
 
 
@@ -35,25 +33,19 @@ def main():
     with open(args.out, "a") as out:
         for cell in args.cells:
             data, seed = cell.rsplit(":", 1)
-            seed = int(seed)
-            X, y, X_test, y_test = load_dataset(data)
-            labels, counts = np.unique(y, return_counts=True)
-            for trigger in args.triggers:
-                for target in sorted({labels[0], labels[np.argmax(counts)]}):
-                    attack = ATTACKS[trigger](target, 0.1, seed)
-                    X_p, y_p = attack.fit_resample(X, y)
-                    for quiet_z in (None, args.z):
-                        clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu",
-                                              quiet_z=quiet_z).fit(X_p, y_p)
-                        row = dict(dataset=data.split("/")[-1], attack=trigger, target=str(target), seed=seed,
-                                   quiet_z=quiet_z, ca=clf.score(X_test, y_test),
-                                   asr=attack_success_rate(clf, attack, X_test, y_test),
-                                   evidence=clf.attack_evidence_,
-                                   backdoor_label=None if clf.backdoor_label_ is None else str(clf.backdoor_label_))
-                        print(json.dumps(row), flush=True)
-                        out.write(json.dumps(row) + "\n")
-                        if clf.attack_evidence_ in ("warm_start", "inflated_label"):
-                            break  # named at the warm start's end: quiet_z never acts
+            fits = poisoned_fits([data], [int(seed)], attacks=args.triggers, kinds=("first", "majority"))
+            for data, trigger, target, seed, attack, X_p, y_p, X_test, y_test in fits:
+                for quiet_z in (None, args.z):
+                    clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu",
+                                          quiet_z=quiet_z).fit(X_p, y_p)
+                    row = dict(dataset=data.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
+                               quiet_z=quiet_z, ca=clf.score(X_test, y_test),
+                               asr=attack_success_rate(clf, attack, X_test, y_test),
+                               evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_))
+                    print(json.dumps(row), flush=True)
+                    out.write(json.dumps(row) + "\n")
+                    if clf.attack_evidence_ in ("warm_start", "inflated_label"):
+                        break  # named at the warm start's end: quiet_z never acts
 
 
 if __name__ == "__main__":

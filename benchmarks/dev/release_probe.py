@@ -53,8 +53,7 @@ def main():
 
     def release(self, epoch, net):
         out = after_epoch(self, epoch, net)
-        quiet = self.detector == "robust" and self.attack_evidence is None
-        if args.k > 0 and epoch + 1 == args.epochs - args.k and quiet:
+        if args.k > 0 and epoch + 1 == args.epochs - args.k and self.quiet:
             self.train_all = True  # _split holds nothing back from now on
             self.main_rows = torch.ones_like(self.main_rows)
             self.targets = self.y.clone()
