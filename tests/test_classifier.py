@@ -573,6 +573,25 @@ def test_quiet_z_keeps_only_the_score_outliers_of_a_quiet_fit_from_the_main_head
     assert torch.nonzero(~objective.main_rows).flatten().tolist() == main_held
 
 
+@pytest.mark.parametrize("share, split_rows, main_held", [
+    (None, range(2, 8), [2, 3, 4, 5, 6, 7]),  # off: the split's six rows of label 1 stay held
+    (0.5, range(2, 8), [2]),  # six of the label's ten rows: only the score outlier among them stays held
+    (0.5, range(2, 5), [2, 3, 4]),  # three of ten: the split's group stays held
+])
+def test_quiet_split_share_returns_a_quiet_split_that_cuts_off_most_of_its_label(share, split_rows, main_held):
+    X, y = torch.zeros(20, 1, 8), torch.tensor([1] * 10 + [0] * 10)
+    objective = _objective(X, y, isolation_rate=0.4, drop="absolute", detector="robust", quiet_z=3.0,
+                           quiet_split_share=share)
+    objective.warm = False
+    objective.clustered[list(split_rows)] = True  # the tracked split's group of label 1, no evidence
+    objective.score = torch.linspace(0.0, 0.2, 20)
+    objective.score[:8] = torch.tensor([0.3, 0.29, 5.0, 0.28, 0.27, 0.26, 0.25, 0.24])  # row 2: the outlier
+    objective._split(_FixedHeads())
+    assert objective.backdoor_label == 1 and objective.attack_evidence is None
+    assert torch.nonzero(objective.suspected).flatten().tolist() == list(split_rows)  # D_b: the split's rows
+    assert torch.nonzero(~objective.main_rows).flatten().tolist() == main_held
+
+
 @pytest.mark.parametrize("band, flagged", [
     (None, [4, 5, 6]),  # no band: every outlier of the label's clean side
     (0.2, [5, 6]),  # only those the split's direction places toward its held group
