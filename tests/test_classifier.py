@@ -1028,11 +1028,13 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["quiet_z"] == 6.0
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["quiet_z"] is None
     assert image.set_params(quiet_z=3.0)._resolved_options(net, torch.zeros(4, 1, 8, 8))["quiet_z"] == 3.0
-    # the main head's outlier flags ask for the second head's agreement only when asked (an option)
-    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is False
-    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is False
-    image.set_params(flag_agreement=True)
+    # the main head's outlier flags ask for the second head's agreement on images, not on series
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is True
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is False
+    image.set_params(flag_agreement=False)
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is False
+    assert series.set_params(flag_agreement=True)._resolved_options(
+        build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is True
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
