@@ -2,6 +2,7 @@
 sine / burst at 10% on each distinct first / majority / minority label."""
 
 import argparse
+import json
 import warnings
 
 import numpy as np
@@ -45,6 +46,21 @@ def poisoned_fits(datasets, seeds, attacks=WALK, kinds=("first", "majority", "mi
                 attack = None if target is None else ATTACKS[trigger](target, 0.1, seed)
                 X_fit, y_fit = (X_train, y_train) if attack is None else attack.fit_resample(X_train, y_train)
                 yield data, trigger, target, seed, attack, X_fit, y_fit, X_test, y_test
+
+
+def listed_fits(path: str):
+    """Yield what :func:`poisoned_fits` yields for the fits listed in the JSON file ``path``: a list of
+    ``[dataset, trigger, target, seed]`` (``"none"`` and None for clean data; the registry's triggers too)."""
+    with open(path) as f:
+        wanted = json.load(f)
+    for data in dict.fromkeys(w[0] for w in wanted):
+        mine = [w for w in wanted if w[0] == data]
+        seeds = sorted({w[3] for w in mine})
+        triggers = ["none", *sorted({w[1] for w in mine} - {"none"})]
+        for fit in poisoned_fits([data], seeds, triggers):
+            _, trigger, target, seed = fit[:4]
+            if [data, trigger, label_name(target), seed] in mine:
+                yield fit
 
 
 def warm_start_fits(description: str):

@@ -16,7 +16,7 @@ import argparse
 import json
 import warnings
 
-from _cells import label_name, poisoned_fits
+from _cells import label_name, listed_fits
 
 from e2abl_ts import E2ABLClassifier
 from e2abl_ts._e2abl import E2ABLObjective
@@ -39,26 +39,18 @@ def main():
         return held
 
     E2ABLObjective._quiet_split = counted
-    with open(args.fits) as f:
-        wanted = [[w[0].split("/")[-1], *w[1:]] for w in json.load(f)]
     with open(args.out, "a") as out:
-        for data in dict.fromkeys(w[0] for w in json.load(open(args.fits))):
-            mine = [w for w in wanted if w[0] == data.split("/")[-1]]
-            seeds = sorted({w[3] for w in mine})
-            triggers = ["none"] + sorted({w[1] for w in mine} - {"none"})
-            for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in poisoned_fits([data], seeds, triggers):
-                if [name.split("/")[-1], trigger, label_name(target), seed] not in mine:
-                    continue
-                released.clear()
-                clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu", **params)
-                clf.fit(X_p, y_p)
-                row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
-                           params=params, ca=clf.score(X_t, y_t),
-                           asr=None if attack is None else attack_success_rate(clf, attack, X_t, y_t),
-                           evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_),
-                           released_calls=sum(r > 0 for r in released), released_last=released[-1] if released else 0)
-                print(json.dumps(row), flush=True)
-                out.write(json.dumps(row) + "\n")
+        for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in listed_fits(args.fits):
+            released.clear()
+            clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed, device="cpu", **params)
+            clf.fit(X_p, y_p)
+            row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
+                       params=params, ca=clf.score(X_t, y_t),
+                       asr=None if attack is None else attack_success_rate(clf, attack, X_t, y_t),
+                       evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_),
+                       released_calls=sum(r > 0 for r in released), released_last=released[-1] if released else 0)
+            print(json.dumps(row), flush=True)
+            out.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import json
 import warnings
 
 import torch
-from _cells import label_name, poisoned_fits
+from _cells import label_name, listed_fits
 
 from e2abl_ts import E2ABLClassifier
 from e2abl_ts._e2abl import E2ABLObjective
@@ -64,26 +64,20 @@ def main():
 
     E2ABLObjective.after_epoch = release
     E2ABLObjective._hold_quiet_outliers = hold_outliers
-    with open(args.fits) as f:
-        wanted = json.load(f)
     with open(args.out, "a") as out:
-        for data in dict.fromkeys(w[0] for w in wanted):
-            seeds = sorted({w[3] for w in wanted if w[0] == data})
-            for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in poisoned_fits([data], seeds):
-                if [name, trigger, label_name(target), seed] not in wanted:
-                    continue
-                released.clear()
-                held.clear()
-                clf = E2ABLClassifier(backbone="resnet", n_epochs=args.epochs, random_state=seed, device="cpu",
-                                      quiet_z=args.quiet_z or None)
-                clf.fit(X_p, y_p)
-                asr = None if attack is None else attack_success_rate(clf, attack, X_t, y_t)
-                row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
-                           k=args.k, ca=clf.score(X_t, y_t), asr=asr, released=released.get("at"),
-                           evidence=clf.attack_evidence_, quiet_z=args.quiet_z or None,
-                           held_last=held[-1] if held else None)
-                print(json.dumps(row), flush=True)
-                out.write(json.dumps(row) + "\n")
+        for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in listed_fits(args.fits):
+            released.clear()
+            held.clear()
+            clf = E2ABLClassifier(backbone="resnet", n_epochs=args.epochs, random_state=seed, device="cpu",
+                                  quiet_z=args.quiet_z or None)
+            clf.fit(X_p, y_p)
+            asr = None if attack is None else attack_success_rate(clf, attack, X_t, y_t)
+            row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
+                       k=args.k, ca=clf.score(X_t, y_t), asr=asr, released=released.get("at"),
+                       evidence=clf.attack_evidence_, quiet_z=args.quiet_z or None,
+                       held_last=held[-1] if held else None)
+            print(json.dumps(row), flush=True)
+            out.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":
