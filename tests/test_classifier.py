@@ -1035,6 +1035,13 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["flag_agreement"] is False
     assert series.set_params(flag_agreement=True)._resolved_options(
         build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["flag_agreement"] is True
+    # a first split named against the second head's losses is turned on images, not on series
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["side_loss_ratio"] == 4.0
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["side_loss_ratio"] is None
+    image.set_params(side_loss_ratio=None)
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["side_loss_ratio"] is None
+    assert series.set_params(side_loss_ratio=8.0)._resolved_options(
+        build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["side_loss_ratio"] == 8.0
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
@@ -1050,6 +1057,42 @@ def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked()
     assert agreed_side(upper, [barely_upper, clearly_lower]) is None
     assert torch.equal(agreed_side(upper, [barely_upper, clearly_lower], by_margin=True), ~upper)
     assert torch.equal(agreed_side(upper, [rule(3.0, 1.0), clearly_lower], by_margin=True), upper)
+
+
+@pytest.mark.parametrize("ratio, poison_loss, held_poison", [
+    (None, 0.02, False),  # off: the side the rules named (here the clean one) is held
+    (4.0, 0.02, True),  # the second head fits the other side over 4 times better: that side is held
+    (4.0, 0.35, False),  # it fits both sides alike: the rules' side stands
+])
+def test_side_loss_ratio_names_the_side_the_second_head_fits_far_better(monkeypatch, ratio, poison_loss,
+                                                                       held_poison):
+    """A split the side rules name wrongly (the clean side) is turned by the second head's losses, and only
+    when they tell the sides apart; a group named before keeps its name (follow) without asking them."""
+    from e2abl_ts import _e2abl
+
+    g = torch.Generator().manual_seed(0)
+    centres, trigger = torch.randn(3, 16, generator=g) * 6, torch.randn(16, generator=g) * 4
+    n_clean = 40
+    source = torch.tensor([0] * n_clean + [1, 2] * 5 + [1] * 30 + [2] * 30)
+    X = (centres[source] + torch.randn(len(source), 16, generator=g) * 0.5).reshape(-1, 2, 8)
+    X[n_clean: n_clean + 10] += trigger.reshape(2, 8)
+    y = torch.cat([torch.zeros(n_clean + 10, dtype=torch.long), source[n_clean + 10:]])
+    poison = torch.arange(n_clean, n_clean + 10)
+    monkeypatch.setattr(_e2abl, "agreed_side", lambda upper, rules, by_margin=False:
+                        ~upper if int(upper.sum()) == 10 else upper)  # the clean side, as fooled rules name it
+    objective = _objective(X, y, n_classes=3, isolation_rate=0.8, drop="absolute", detector="robust",
+                           cluster_mode="tracked", side_loss_ratio=ratio)
+    objective.evident, objective.backdoor_label = True, 0
+    objective.loss_now = torch.full((len(y),), 0.4)
+    objective.loss_now[poison] = poison_loss
+    objective._flag_cluster(_Identity(), objective.clustered)
+    held = torch.nonzero(objective.clustered).flatten()
+    assert torch.equal(held, poison) if held_poison else torch.equal(held, torch.arange(n_clean))
+    # the next split follows the group it named, whatever the losses say now
+    objective.loss_now = torch.full((len(y),), 0.4)
+    objective.loss_now[held] = 2.0
+    objective._flag_cluster(_Identity(), objective.clustered)
+    assert torch.equal(torch.nonzero(objective.clustered).flatten(), held)
 
 
 @pytest.mark.parametrize("n_clean, by_margin", [(20, False), (40, True)])
