@@ -588,11 +588,10 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         1 / 2 -0.86 / -0.59 / -0.69 (-1.71 / -1.28 / -0.90), Trojan seeds 1 / 2 -1.38 / -1.39 (-2.24 /
         -1.71), Blend seed 0 -1.05 (-1.04); Blend seed 2's network seed 22 fails with or without it
         (ASR 93.8 / 84.1: the split names the clean side; ``side_loss_ratio`` turns that naming, Session
-        45: 0.9, CA 85.9); digits (seeds 0-4) the same 15 attacked
-        fits. "auto": on
-        for images, off for series, where the flags catch short triggers the shallow model has not
-        learned either (METHOD.md's majority-class burst): asking the second head turned them away
-        in the quiet fits (ECG5000 sine / burst seed 2: ASR 4.8 / 6.5 -> 100 / 96.8; Session 44).
+        45: 0.9, CA 85.9); digits (seeds 0-4) the same 15 attacked fits. "auto": on for images, off for
+        series, where the flags catch short triggers the shallow model has not learned either (METHOD.md's
+        majority-class burst): asking the second head turned them away in the quiet fits (ECG5000 sine /
+        burst seed 2: ASR 4.8 / 6.5 -> 100 / 96.8; Session 44).
     quiet_z : float, "auto" or None, default="auto"
         ``detector="robust"`` only: while no evidence names the label acted on (``attack_evidence_``
         would be None), the main head gives up only D_b's rows whose loss-drop score is a robust

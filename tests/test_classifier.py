@@ -1059,6 +1059,17 @@ def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked()
     assert torch.equal(agreed_side(upper, [rule(3.0, 1.0), clearly_lower], by_margin=True), upper)
 
 
+def _label_with_trigger(n_clean: int):
+    """Label 0: ``n_clean`` rows of its own content, then 10 rows of classes 1 and 2 carrying a trigger; labels 1
+    and 2: 30 clean rows each. Rows of 2 channels x 8 steps."""
+    g = torch.Generator().manual_seed(0)
+    centres, trigger = torch.randn(3, 16, generator=g) * 6, torch.randn(16, generator=g) * 4
+    source = torch.tensor([0] * n_clean + [1, 2] * 5 + [1] * 30 + [2] * 30)
+    X = (centres[source] + torch.randn(len(source), 16, generator=g) * 0.5).reshape(-1, 2, 8)
+    X[n_clean: n_clean + 10] += trigger.reshape(2, 8)
+    return X, torch.cat([torch.zeros(n_clean + 10, dtype=torch.long), source[n_clean + 10:]])
+
+
 @pytest.mark.parametrize("ratio, poison_loss, held_poison", [
     (None, 0.02, False),  # off: the side the rules named (here the clean one) is held
     (4.0, 0.02, True),  # the second head fits the other side over 4 times better: that side is held
@@ -1070,13 +1081,8 @@ def test_side_loss_ratio_names_the_side_the_second_head_fits_far_better(monkeypa
     when they tell the sides apart; a group named before keeps its name (follow) without asking them."""
     from e2abl_ts import _e2abl
 
-    g = torch.Generator().manual_seed(0)
-    centres, trigger = torch.randn(3, 16, generator=g) * 6, torch.randn(16, generator=g) * 4
     n_clean = 40
-    source = torch.tensor([0] * n_clean + [1, 2] * 5 + [1] * 30 + [2] * 30)
-    X = (centres[source] + torch.randn(len(source), 16, generator=g) * 0.5).reshape(-1, 2, 8)
-    X[n_clean: n_clean + 10] += trigger.reshape(2, 8)
-    y = torch.cat([torch.zeros(n_clean + 10, dtype=torch.long), source[n_clean + 10:]])
+    X, y = _label_with_trigger(n_clean)
     poison = torch.arange(n_clean, n_clean + 10)
     monkeypatch.setattr(_e2abl, "agreed_side", lambda upper, rules, by_margin=False:
                         ~upper if int(upper.sum()) == 10 else upper)  # the clean side, as fooled rules name it
@@ -1101,12 +1107,7 @@ def test_the_margin_rule_decides_a_split_only_on_a_label_of_margin_rows_or_more(
     least ``margin_rows`` rows (here 40: 20 or 40 clean rows plus 10 poisoned ones)."""
     from e2abl_ts import _e2abl
 
-    g = torch.Generator().manual_seed(0)
-    centres, trigger = torch.randn(3, 16, generator=g) * 6, torch.randn(16, generator=g) * 4
-    source = torch.tensor([0] * n_clean + [1, 2] * 5 + [1] * 30 + [2] * 30)
-    X = (centres[source] + torch.randn(len(source), 16, generator=g) * 0.5).reshape(-1, 2, 8)
-    X[n_clean: n_clean + 10] += trigger.reshape(2, 8)
-    y = torch.cat([torch.zeros(n_clean + 10, dtype=torch.long), source[n_clean + 10:]])
+    X, y = _label_with_trigger(n_clean)
     asked = []
 
     def record(upper, rules, by_margin=False):
