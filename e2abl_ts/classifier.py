@@ -611,7 +611,11 @@ class E2ABLClassifier(E2ABLMixin, SeriesInput, BaseDeepClassifier):
         BasicMotions seed 2 TT-FGSM 70.0 / 90.0 -> 56.7 / 100, TSBA-B 10.0 / 92.5 -> 0.0 / 100,
         GunPoint seed 1 TT-FGSM 0.0 / 52.7 -> 0.0 / 50.0, but TSBA-B **6.8 / 68.7 -> 51.4 / 60.0**: a
         trigger the hold-back had kept out by chance gets in. Fits named at the warm start's end are
-        not touched. None: off (the hold-back of the whole of D_b). "auto": 6.0 on series, off on
+        not touched. At 1-5% poison most fits find no evidence, and the few poisoned rows outside the
+        outliers train the main head (docs/experiments.md, Session 46; seed 0): JapaneseVowels square
+        at 1% ASR 67.0 / CA 96.8, with ``quiet_z=None, quiet_split_share=None`` 3.5 / 89.2; UWave
+        burst at 5% 4.6 / 75.9 against 0.7 / 67.5. Set both to None where a low poison rate is
+        feared. None: off (the hold-back of the whole of D_b). "auto": 6.0 on series, off on
         images (``quiet_label_cap`` there).
     quiet_split_share : float or None, default=0.5
         With ``quiet_z``, while no evidence names the label acted on: the tracked split's group is
