@@ -35,18 +35,19 @@ from e2abl_ts.metrics import attack_success_rate
 
 
 def patch(variant: str, dropped: list) -> None:
-    """Route the library's outlier flags through ``variant``'s filter while a fit is quiet."""
-    after, flag = E2ABLObjective.after_epoch, E2ABLObjective._flag_mislabelled
+    """Filter the library's outlier candidates (``_candidates``) by ``variant`` while a fit is quiet; the
+    library's ``_flag_mislabelled`` then applies its budget to what is left, as it does to its own."""
+    after, candidates = E2ABLObjective.after_epoch, E2ABLObjective._candidates
 
     def after_epoch(self, epoch, net):
         self.probe_net = net  # the eval variant asks the main head at the epoch's end
         return after(self, epoch, net)
 
-    def flagged(self, loss, rows):
-        if variant == "none" or self.warm or not self.quiet or not self.evident or rows.sum() < 3:
-            return flag(self, loss, rows)
-        new, z = self._candidates(loss, rows)
-        if self.flag_agreement or variant == "agree":
+    def filtered(self, loss, rows):
+        new, z = candidates(self, loss, rows)
+        if variant == "none" or self.warm or not self.quiet:
+            return new, z
+        if variant == "agree":
             new &= self._second_head_fits(rows)
         before = new.clone()
         if variant == "persist":
@@ -59,15 +60,9 @@ def patch(variant: str, dropped: list) -> None:
                 logits = predict_logits(lambda x: self.probe_net(x)[0], self.X[idx], 256)
             new[idx[logits.softmax(1)[torch.arange(len(idx)), self.y[idx]] >= 0.5]] = False
         dropped.append(int((before & ~new).sum()))
-        room = self.n_isolate - int(self.sticky.sum())
-        if room > 0 and int(new.sum()) > room:  # the library's budget: the worst first
-            keep = torch.argsort(torch.where(new, z, -torch.inf), descending=True)[:room]
-            new = torch.zeros_like(new)
-            new[keep] = True
-        if room > 0:
-            self.sticky |= new
+        return new, z
 
-    E2ABLObjective.after_epoch, E2ABLObjective._flag_mislabelled = after_epoch, flagged
+    E2ABLObjective.after_epoch, E2ABLObjective._candidates = after_epoch, filtered
 
 
 def main():
