@@ -25,6 +25,11 @@ LARGE_LABEL_ROWS = 40
 # flag_agreement's test stands while the label's held group lies at most this far up the second
 # head's losses over the label's main-head rows (E2ABLObjective._second_head_fits)
 AGREEMENT_PLACE = 0.25
+# the label scan's bar (pooled standard deviations), the tracked split's on series (cluster_sep). JapaneseVowels'
+# poisoned label splits at 3.2-3.8 along its label-specific direction (AUC for the poison 0.98-1.0) while no label
+# is named; clean ECG5000's and OSULeaf's large labels named none at 3.5 over twelve network seeds each
+# (docs/experiments.md, Session 47)
+SCAN_BAR = 3.5
 
 
 def label_specific_direction(centred: torch.Tensor, others: torch.Tensor, top: torch.Tensor,
@@ -193,7 +198,8 @@ class E2ABLObjective(Objective):
                  unlearn_ramp: int = 0, hold_label_share: float | None = None, warm_top_half: bool = False,
                  warm_split: bool = False, quiet_label_cap: float | None = None, flag_band: float | None = None,
                  flag_agreement: bool = False, quiet_z: float | None = None,
-                 quiet_split_share: float | None = None, side_loss_ratio: float | None = None, classes=None):
+                 quiet_split_share: float | None = None, side_loss_ratio: float | None = None,
+                 min_clean_side: float | None = None, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -252,6 +258,9 @@ class E2ABLObjective(Objective):
         # a tracked split's first group named by the side rules gives way to the other side when the second
         # head's median loss on it is over this many times the other side's (_fit_side)
         self.side_loss_ratio = side_loss_ratio
+        # a tracked split (or a scan's) whose group would leave its label fewer rows than this share of the
+        # smallest other label's does not count (_leaves_too_few)
+        self.min_clean_side = min_clean_side
         self.split_position: torch.Tensor | None = None  # per row of the label; NaN elsewhere (_place_on_split)
         self.whole_label: int | None = None  # _hold_whole_label: the label given up, decided once
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -778,7 +787,8 @@ class E2ABLObjective(Objective):
                     return
                 upper, rest = split
                 poisoned = name(upper, [lambda g: spread(rest, g)])
-        if int(poisoned.sum()) > room:
+        if int(poisoned.sum()) > room or (
+                tracked and self._leaves_too_few(self.backdoor_label, int((~poisoned).sum()))):
             return
         if tracked:
             held.zero_()
@@ -787,6 +797,21 @@ class E2ABLObjective(Objective):
                 self._place_on_split(rows, poisoned, centred @ direction)
         else:
             self.sticky[rows[poisoned]] = True
+
+    def _leaves_too_few(self, label: int, n_left: int) -> bool:
+        """``min_clean_side``: a split that would leave ``label`` ``n_left`` rows outside its held group, fewer
+        than that share of the median other label's rows. Not on a label named by ``"inflated_label"``
+        evidence: its rows are mostly other classes' series, so the poison leaves it few rows of its own
+        (ECG5000's 2-row class, square, data seed 1: the rule flagged 27 of the 37 rows, the split held the
+        35 poisoned ones and left 2; refused, 5 poisoned rows trained the main head and ASR went 0.0 -> 42.0)."""
+        if self.min_clean_side is None or (self.evidence == "inflated_label" and self.evidence_label == label):
+            return False
+        counts = torch.bincount(self.y, minlength=self.n_classes)
+        peers = torch.cat([counts[:label], counts[label + 1:]])
+        peers = peers[peers > 0]
+        if len(peers) == 0:
+            return False
+        return n_left < self.min_clean_side * float(peers.float().median())
 
     def _fit_side(self, rows: torch.Tensor, named: torch.Tensor | None) -> torch.Tensor | None:
         """``side_loss_ratio``, at a tracked split's first naming (no group held before): the side the side
@@ -831,7 +856,7 @@ class E2ABLObjective(Objective):
         self.split_position = position
 
     @torch.no_grad()
-    def _scan_labels(self, net: DualHeadNetwork, bar: float = 5.0):
+    def _scan_labels(self, net: DualHeadNetwork, bar: float = SCAN_BAR):
         """A quiet warm start, no label locked: split every label of at least ``scan_rows`` rows.
 
         After a quiet warm start the held-back rows' feedback names a label within a few epochs,
@@ -843,9 +868,14 @@ class E2ABLObjective(Objective):
         direction (5.5-7.3 pooled standard deviations from the third epoch, the smaller side the
         35 poisoned rows and 6-11 clean ones; on clean ECG5000, seeds 0 and 2, the labels of 40
         rows or more stay under 3). So each epoch every label of at least ``scan_rows`` rows, the
-        largest first, is split as the tracked split does at the bar of 5 (both side rules
-        agreeing); the first label that splits becomes the backdoor label, locked, its poisoned
-        side the held group.
+        largest first, is split as the tracked split does, at its bar (``SCAN_BAR``, both side rules
+        agreeing, ``min_clean_side`` respected); the first label that splits becomes the backdoor
+        label, locked, its poisoned side the held group.
+
+        The bar was 5 until session 47. On JapaneseVowels (``"resnet"``, data seeds 0-2 x four network
+        seeds, 36 attacked fits) 10 fits named no label and ended at ASR 90.6-100: the target's split
+        held the poison on one side from the first epochs (AUC 0.98-1.0) at 3.2-3.8. At 3.5 all ten
+        are named and end at ASR <= 1.5 (docs/experiments.md, Session 47).
         """
         labels, counts = torch.unique(self.y, return_counts=True)
         room = self.n_isolate - int(self.sticky.sum())
@@ -860,7 +890,7 @@ class E2ABLObjective(Objective):
             top = torch.linalg.svd(feats - feats.mean(dim=0), full_matrices=False).Vh
             found = label_specific_split(feats, others, self.y[other_rows], top, bar)
             poisoned = None if found is None else agreed_side(*found)
-            if poisoned is None or int(poisoned.sum()) > room:
+            if poisoned is None or int(poisoned.sum()) > room or self._leaves_too_few(label, int((~poisoned).sum())):
                 continue
             self.locked_label, self.backdoor_label, self.evident = label, label, True
             self._found("label_split", label)
@@ -926,7 +956,8 @@ class E2ABLObjective(Objective):
         upper, rest = split
         poisoned = agreed_side(upper, side_rules(rest, others, feats.mean(dim=0), top, self.y[other_rows]),
                                self._by_margin())
-        if poisoned is not None and int(poisoned.sum()) <= room:
+        if (poisoned is not None and int(poisoned.sum()) <= room
+                and not self._leaves_too_few(self.backdoor_label, int((~poisoned).sum()))):
             self.clustered[rows[poisoned]] = True
 
     @torch.no_grad()

@@ -1042,6 +1042,11 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["side_loss_ratio"] is None
     assert series.set_params(side_loss_ratio=8.0)._resolved_options(
         build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["side_loss_ratio"] == 8.0
+    # a split must leave its label half the median peer's rows on series; images were not measured with it
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["min_clean_side"] == 0.5
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["min_clean_side"] is None
+    assert series.set_params(min_clean_side=None)._resolved_options(
+        build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["min_clean_side"] is None
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
@@ -1180,11 +1185,11 @@ class _IdentityShallow(torch.nn.Module):
         return xb
 
 
-def _content_and_trigger(poisoned: bool):
-    """Three classes whose content sits in different cells of 64 steps; with ``poisoned``, 20
-    series of classes 1 and 2 carry a step in the last cells and are labelled 0 (60 rows)."""
+def _content_and_trigger(poisoned: bool, noise: float = 0.3):
+    """Three classes whose content sits in different cells of 64 steps, under Gaussian ``noise``; with
+    ``poisoned``, 20 series of classes 1 and 2 carry a step in the last cells and are labelled 0 (60 rows)."""
     gen = torch.Generator().manual_seed(0)
-    X = 0.3 * torch.randn(150, 1, 64, generator=gen)
+    X = noise * torch.randn(150, 1, 64, generator=gen)
     y = torch.tensor([0] * 40 + [1] * 55 + [2] * 55)
     for label, cells in ((0, slice(0, 16)), (1, slice(16, 32)), (2, slice(32, 48))):
         X[y == label, 0, cells] += 2.0
@@ -1212,6 +1217,57 @@ def test_scan_labels_moves_a_quiet_start_to_the_label_that_splits(poisoned):
     else:  # content alone varies in every label: nothing splits, nothing is named
         assert objective.locked_label is None and not objective.evident and not objective.clustered.any()
         assert objective.attack_evidence is None
+
+
+@pytest.mark.parametrize("bar, named", [(None, True), (5.0, False)])
+def test_scan_labels_names_a_noisy_split_at_the_default_bar(bar, named):
+    """Under noise 3 the poisoned label splits between 3.5 and 5 pooled standard deviations, as JapaneseVowels'
+    poisoned label does in a quiet fit: the default bar (SCAN_BAR, 3.5) names it with its 20 poisoned rows, the
+    bar of 5 used before session 47 does not; the clean data under the same noise name nothing."""
+    from e2abl_ts._e2abl import SCAN_BAR
+
+    assert SCAN_BAR == 3.5
+    kw = {} if bar is None else {"bar": bar}
+    for poisoned in (True, False):
+        X, y, rows = _content_and_trigger(poisoned, noise=3.0)
+        objective = _objective(X, y, n_classes=3, isolation_rate=0.2, drop="absolute", detector="robust",
+                               cluster_mode="tracked", shadow_cells=16, scan_rows=40)
+        objective.warm = False
+        objective._scan_labels(_IdentityShallow(), **kw)
+        if poisoned and named:
+            assert objective.locked_label == 0 and objective.attack_evidence == "label_split"
+            assert sorted(torch.nonzero(objective.clustered).flatten().tolist()) == rows.tolist()
+        else:
+            assert objective.locked_label is None and not objective.clustered.any()
+
+
+@pytest.mark.parametrize("min_clean_side, named", [(None, True), (0.1, True), (0.5, False)])
+def test_min_clean_side_refuses_a_split_that_leaves_its_label_too_few_rows(min_clean_side, named):
+    """Label 0 keeps 6 of its own rows beside the 20 poisoned ones, its peers 45 rows each: a split naming the
+    poison leaves it 6 rows, under half the peers' median (22.5), so with 0.5 neither the scan nor the tracked
+    split counts it; with 0.1 (4.5 rows) or None both name it; on a label with "inflated_label" evidence, always."""
+    X, y, rows = _content_and_trigger(poisoned=True)
+    keep = torch.cat([torch.arange(6), torch.arange(40, 150)])
+    X, y = X[keep], y[keep]
+    rows = rows - 34
+    common = dict(n_classes=3, isolation_rate=0.3, drop="absolute", detector="robust", cluster_mode="tracked",
+                  cluster_sep=3.5, min_clean_side=min_clean_side)
+    scan = _objective(X, y, scan_rows=20, **common)
+    scan.warm = False
+    scan._scan_labels(_IdentityShallow())
+    tracked = _objective(X, y, **common)
+    tracked.backdoor_label, tracked.evident, tracked.warm = 0, True, False
+    tracked._flag_cluster(_IdentityShallow(), tracked.clustered)
+    for objective in (scan, tracked):
+        held = sorted(torch.nonzero(objective.clustered).flatten().tolist())
+        assert held == (rows.tolist() if named else [])
+    assert (scan.locked_label == 0) is named
+    # a label named by "inflated_label" evidence is mostly other classes' series: the rule does not apply
+    inflated = _objective(X, y, **common)
+    inflated.backdoor_label, inflated.evident, inflated.warm = 0, True, False
+    inflated._found("inflated_label", 0)
+    inflated._flag_cluster(_IdentityShallow(), inflated.clustered)
+    assert sorted(torch.nonzero(inflated.clustered).flatten().tolist()) == rows.tolist()
 
 
 def test_scan_labels_skips_labels_under_scan_rows():
