@@ -27,8 +27,8 @@ LARGE_LABEL_ROWS = 40
 AGREEMENT_PLACE = 0.25
 # the label scan's bar (pooled standard deviations), the tracked split's on series (cluster_sep). JapaneseVowels'
 # poisoned label splits at 3.2-3.8 along its label-specific direction (AUC for the poison 0.98-1.0) while no label
-# is named; clean ECG5000's and OSULeaf's large labels named none at 3.5 over twelve network seeds each
-# (docs/experiments.md, Session 47)
+# is named; over twelve network seeds clean ECG5000's large labels named none at 3.5, and OSULeaf's 53-row class
+# was named on one fit that stayed quiet at 5 (docs/experiments.md, Session 47)
 SCAN_BAR = 3.5
 
 
@@ -259,7 +259,7 @@ class E2ABLObjective(Objective):
         # head's median loss on it is over this many times the other side's (_fit_side)
         self.side_loss_ratio = side_loss_ratio
         # a tracked split (or a scan's) whose group would leave its label fewer rows than this share of the
-        # smallest other label's does not count (_leaves_too_few)
+        # median other label's does not count (_leaves_too_few)
         self.min_clean_side = min_clean_side
         self.split_position: torch.Tensor | None = None  # per row of the label; NaN elsewhere (_place_on_split)
         self.whole_label: int | None = None  # _hold_whole_label: the label given up, decided once

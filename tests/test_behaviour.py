@@ -76,7 +76,7 @@ def test_the_label_scan_names_a_sine_the_warm_start_misses(vowels):
     """A sine on class "1" (10%, data seed 0), learned by the shallow model no faster than the vowels: the warm
     start's D_b holds 0-1 of the 27 poisoned rows, and on network seeds 10 and 30 it names nothing. The label
     scan then splits "1" at 3.2-3.8 pooled standard deviations: under the bar of 5 used before session 47 (ASR
-    100 / 96.8, measured), over today's 3.5 (0.6 / 0.0, the label named by "label_split")."""
+    100 / 96.8, no label, measured with one thread), over today's 3.5 (0.6 / 0.0, named by "label_split")."""
     X_train, y_train, X_test, y_test = vowels
     attack = StaticTriggerAttack(target_label="1", poison_rate=0.1, pattern="sine", amplitude=0.6, window=1.0,
                                  random_state=0)
