@@ -63,6 +63,25 @@ def listed_fits(path: str):
                 yield fit
 
 
+def network_seed_fits(path: str, offsets, n_epochs: int = 30, **params):
+    """Yield ``(name, trigger, target, seed, network_seed, clf, ca, asr)``: an E2ABL fit (``resnet``, ``params``
+    passed on) of every fit listed in ``path`` (:func:`listed_fits`) with ``random_state = seed + offset`` for each
+    of ``offsets``, with its clean accuracy and attack success rate in percent (None on clean data)."""
+    for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in listed_fits(path):
+        for offset in offsets:
+            clf = E2ABLClassifier(backbone="resnet", n_epochs=n_epochs, random_state=seed + offset, device="cpu",
+                                  **params).fit(X_p, y_p)
+            asr = None if attack is None else round(100 * attack_success_rate(clf, attack, X_t, y_t), 1)
+            yield name, trigger, target, seed, seed + offset, clf, round(100 * clf.score(X_t, y_t), 1), asr
+
+
+def write_row(out, row: dict) -> None:
+    """Print a probe's row and append it to the open JSON-lines file ``out``."""
+    print(json.dumps(row), flush=True)
+    out.write(json.dumps(row) + "\n")
+    out.flush()
+
+
 def warm_start_fits(description: str):
     """Parse ``--datasets --seeds --backbone`` and yield ``(name, trigger, target, seed, clf)`` for
     every fit of the walk, fitted through the end of the warm start only (``warmup_epochs + 1``

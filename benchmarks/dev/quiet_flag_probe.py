@@ -22,16 +22,13 @@ Measured (session 46, 2-core Intel Xeon CPU, one thread per process): see docs/e
 """
 
 import argparse
-import json
 import warnings
 
 import torch
-from _cells import label_name, listed_fits
+from _cells import label_name, network_seed_fits, write_row
 
-from e2abl_ts import E2ABLClassifier
 from e2abl_ts._e2abl import E2ABLObjective
 from e2abl_ts._trainer import eval_mode, predict_logits
-from e2abl_ts.metrics import attack_success_rate
 
 
 def patch(variant: str, dropped: list) -> None:
@@ -76,19 +73,13 @@ def main():
     dropped = []
     patch(args.variant, dropped)
     with open(args.out, "a") as out:
-        for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in listed_fits(args.fits):
-            for offset in args.network_offset:
-                dropped.clear()
-                clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed + offset, device="cpu")
-                clf.fit(X_p, y_p)
-                row = dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
-                           network_seed=seed + offset, variant=args.variant, ca=round(100 * clf.score(X_t, y_t), 1),
-                           asr=None if attack is None else round(100 * attack_success_rate(clf, attack, X_t, y_t), 1),
-                           evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_),
-                           dropped=sum(dropped))
-                print(json.dumps(row), flush=True)
-                out.write(json.dumps(row) + "\n")
-                out.flush()
+        for name, trigger, target, seed, network_seed, clf, ca, asr in network_seed_fits(args.fits,
+                                                                                          args.network_offset):
+            write_row(out, dict(dataset=name.split("/")[-1], attack=trigger, target=label_name(target), seed=seed,
+                                network_seed=network_seed, variant=args.variant, ca=ca, asr=asr,
+                                evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_),
+                                dropped=sum(dropped)))
+            dropped.clear()
 
 
 if __name__ == "__main__":

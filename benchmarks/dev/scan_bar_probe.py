@@ -8,7 +8,7 @@ first epochs on, at a separation of 3.2-3.8: under the bar of 5 used before sess
 
 ``--fits`` is a JSON list of ``[dataset, trigger, target, seed]`` (see ``_cells.listed_fits``);
 ``--network-offset`` fits each with ``random_state = seed + offset``; ``--bar`` the scan's bar;
-``--min-clean-side`` the objective's ``min_clean_side`` (0: off; not given: the library's); ``--follow-union``
+``--min-clean-side`` the estimator's ``min_clean_side`` (0: off; not given: the library's); ``--follow-union``
 unites the group ``follow`` picks with the previous group (tried, not kept). Rows: CA, ASR, evidence, the label
 named. The session's baseline rows (``"bar": 5.0, "min_clean_side": null``) were taken while the library's
 ``min_clean_side`` was off: today they are ``--bar 5 --min-clean-side 0``.
@@ -21,14 +21,12 @@ Measured (session 47, 2-core Intel Xeon CPU, one thread per process): see docs/e
 
 import argparse
 import functools
-import json
 import warnings
 
-from _cells import label_name, listed_fits
+from _cells import label_name, network_seed_fits, write_row
 
-from e2abl_ts import E2ABLClassifier, _e2abl
+from e2abl_ts import _e2abl
 from e2abl_ts._e2abl import E2ABLObjective
-from e2abl_ts.metrics import attack_success_rate
 
 
 def main():
@@ -36,7 +34,7 @@ def main():
     parser.add_argument("--fits", required=True)
     parser.add_argument("--bar", type=float, required=True)
     parser.add_argument("--min-clean-side", type=float, default=None,
-                        help="the objective's min_clean_side (0: off; not given: the library's)")
+                        help="the estimator's min_clean_side (0: off; not given: the library's)")
     parser.add_argument("--follow-union", action="store_true",
                         help="a group the tracked split follows keeps every row it held before (not kept)")
     parser.add_argument("--network-offset", type=int, nargs="+", default=[0])
@@ -44,14 +42,8 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     E2ABLObjective._scan_labels = functools.partialmethod(E2ABLObjective._scan_labels, bar=args.bar)
-    if args.min_clean_side is not None:
-        init = E2ABLObjective.__init__
-
-        def patched(self, *a, **k):
-            init(self, *a, **k)
-            self.min_clean_side = None if args.min_clean_side <= 0 else args.min_clean_side
-
-        E2ABLObjective.__init__ = patched
+    # 0: off (None); not given: the library's default
+    params = {} if args.min_clean_side is None else {"min_clean_side": args.min_clean_side or None}
     if args.follow_union:
         follow = _e2abl.follow
 
@@ -61,19 +53,13 @@ def main():
 
         _e2abl.follow = union
     with open(args.out, "a") as out:
-        for name, trigger, target, seed, attack, X_p, y_p, X_t, y_t in listed_fits(args.fits):
-            for offset in args.network_offset:
-                clf = E2ABLClassifier(backbone="resnet", n_epochs=30, random_state=seed + offset, device="cpu")
-                clf.fit(X_p, y_p)
-                row = dict(dataset=name.split("/")[-1].removesuffix(".npz"), attack=trigger, target=label_name(target),
-                           seed=seed, network_seed=seed + offset, bar=args.bar, min_clean_side=args.min_clean_side,
-                           follow_union=args.follow_union,
-                           ca=round(100 * clf.score(X_t, y_t), 1),
-                           asr=None if attack is None else round(100 * attack_success_rate(clf, attack, X_t, y_t), 1),
-                           evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_))
-                print(json.dumps(row), flush=True)
-                out.write(json.dumps(row) + "\n")
-                out.flush()
+        for name, trigger, target, seed, network_seed, clf, ca, asr in network_seed_fits(args.fits,
+                                                                                          args.network_offset,
+                                                                                          **params):
+            write_row(out, dict(dataset=name.split("/")[-1].removesuffix(".npz"), attack=trigger,
+                                target=label_name(target), seed=seed, network_seed=network_seed, bar=args.bar,
+                                min_clean_side=args.min_clean_side, follow_union=args.follow_union, ca=ca, asr=asr,
+                                evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_)))
 
 
 if __name__ == "__main__":
