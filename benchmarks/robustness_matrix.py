@@ -110,6 +110,16 @@ def matrix_summary(rows, defense="e2abl") -> str:
                        f"{sum(e > 0.05 for e, _ in excess)} of {len(excess)}; the largest excess "
                        f"{100 * most:.1f} ({r['dataset']}, {r['attack']}, {r['target']}, seed {r['seed']})")
     recall10 = [r["isolation_recall"] for r in at10 if finite(r.get("isolation_recall"))]
+    # a low ASR from a model that has lost the target class: clean training's accuracy on that class as
+    # the reference (same dataset, seed and target label; rows from before session 48 carry no target_ca)
+    clean_target = {(r["dataset"], r["seed"], r["target_label"]): r["target_ca"] for r in rows
+                    if r["attack"] == "none" and r["defense"] == "no_defense" and finite(r.get("target_ca"))}
+    held = [r for r in attacked if r["asr"] <= 0.05 and finite(r.get("target_ca"))
+            and (r["dataset"], r["seed"], r["target_label"]) in clean_target]
+    lost = [r for r in held if r["target_ca"] < 0.5 * clean_target[r["dataset"], r["seed"], r["target_label"]]]
+    lost_line = (f"  attacked fits at ASR <= 5 whose target-class accuracy is under half clean training's "
+                 f"(same dataset, seed and target label): {len(lost)} of {len(held)}" if held
+                 else "  target-class accuracy: no attacked fit at ASR <= 5 with a clean reference")
     lines = [
         f"{defense}: {len(attacked)} attacked fits ({len(at10)} at 10%), {len(clean_e2)} on clean data",
         f"  worst-case ASR at 10% poison: {worst(at10)}   (target <= 5)",
@@ -122,6 +132,7 @@ def matrix_summary(rows, defense="e2abl") -> str:
         f"  mean CA gap of the attacked fits to a perfect filter (poisoned rows dropped, same cell and seed): "
         f"{100 * np.mean(removed_gaps):+.1f} points over {len(removed_gaps)} fits" if removed_gaps
         else "  mean CA gap to a perfect filter: not run",
+        lost_line,
         f"  isolation recall at 10%: mean {100 * np.mean(recall10):.1f}, min {100 * np.min(recall10):.1f}"
         f"   (target >= 95)" if recall10 else "  isolation recall at 10%: -",
         f"  false alarms on clean data (a backdoor label reported): "

@@ -1,4 +1,5 @@
-"""How to judge a defense: clean accuracy, attack success rate, isolation and recovery precision."""
+"""How to judge a defense: clean accuracy, attack success rate, the target class's accuracy, isolation and
+recovery precision."""
 
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ def attack_success_rate(estimator, attack, X, y) -> float:
     """
     X_attack, y_attack = attack.make_attack_set(X, y)
     return float(np.mean(estimator.predict(X_attack) == y_attack))
+
+
+def target_class_accuracy(estimator, X, y, target) -> float:
+    """Accuracy on the clean test rows of the class ``target`` (its recall); nan when ``y`` has none.
+
+    Read it beside the ASR: a model that never predicts the target class sends no triggered row
+    there either, so a low ASR with a low target-class accuracy was bought by losing the class,
+    not by unlearning the trigger.
+    """
+    y = np.asarray(y)
+    rows = y == target
+    if not rows.any():
+        return float("nan")
+    X_target = [x for x, keep in zip(X, rows) if keep] if isinstance(X, list) else np.asarray(X)[rows]
+    return float(np.mean(estimator.predict(X_target) == target))
 
 
 def isolation_precision_recall(suspected, poison_indices) -> tuple[float, float]:

@@ -7,7 +7,13 @@ from sklearn.exceptions import NotFittedError
 from conftest import TINY
 from e2abl_ts import StandardClassifier
 from e2abl_ts.attacks import StaticTriggerAttack
-from e2abl_ts.metrics import attack_success_rate, clean_accuracy, isolation_precision_recall, recovery_precision
+from e2abl_ts.metrics import (
+    attack_success_rate,
+    clean_accuracy,
+    isolation_precision_recall,
+    recovery_precision,
+    target_class_accuracy,
+)
 
 
 @pytest.mark.parametrize("pattern", ["square", "sine", "burst"])
@@ -94,6 +100,25 @@ def test_metrics():
     assert np.isnan(isolation_precision_recall(np.zeros(3, bool), [0])[0])
     assert recovery_precision([0, 2], ["a", "c"], np.array(["a", "b", "b"])) == 0.5
     assert np.isnan(recovery_precision([], [], np.array(["a"])))
+
+
+class _FirstStep:
+    """Predicts "a" for a series whose first value is positive, "b" otherwise."""
+
+    def predict(self, X):
+        return np.array(["a" if x[0][0] > 0 else "b" for x in X])
+
+
+def test_target_class_accuracy_scores_only_the_target_rows():
+    X = np.array([[[1.0]], [[-1.0]], [[1.0]], [[-1.0]], [[-1.0]]])
+    y = np.array(["a", "a", "b", "b", "a"])
+    before = X.copy()
+    assert target_class_accuracy(_FirstStep(), X, y, "a") == pytest.approx(1 / 3)  # rows 0, 1, 4: one right
+    assert target_class_accuracy(_FirstStep(), X, y, "b") == 0.5  # rows 2, 3: row 3 right
+    # aeon's list of unequal-length series: the same rows
+    assert target_class_accuracy(_FirstStep(), [x[:, :1] for x in X], y, "a") == pytest.approx(1 / 3)
+    assert np.isnan(target_class_accuracy(_FirstStep(), X, y, "c"))  # no test row of the class
+    assert np.array_equal(X, before)
 
 
 # --- optimised, sample-specific attacks (small surrogate, CPU, seconds) -----------------------

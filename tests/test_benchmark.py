@@ -29,6 +29,8 @@ def test_grid_rows_resume_and_table(tmp_path):
     assert e2abl["split"] == "67/1029" and e2abl["n_poisoned"] == 7 and e2abl["target_label"] == "1"
     assert 0 <= e2abl["ca"] <= 1 and 0 <= e2abl["asr"] <= 1 and e2abl["isolation_recall"] is not None
     assert by["none", "no_defense", 0]["asr"] is None
+    # the target class's own test accuracy, on clean and attacked cells alike
+    assert all(0 <= r["target_ca"] <= 1 for r in rows)
     # a re-run skips every finished cell and returns the same rows
     again = run_benchmark([DATA], ["square", "none"], ["no_defense", "e2abl"], [0, 1], out=out, **FAST)
     assert len(out.read_text().splitlines()) == 8
@@ -204,14 +206,15 @@ def test_runner_plots_include_the_rate_sweep(tmp_path):
 def test_robustness_matrix_summary_reads_the_rows():
     matrix = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks" / "robustness_matrix.py"))
 
-    def row(attack, defense, seed, ca, asr=None, rate=0.1, target="first", label=None, recall=None):
+    def row(attack, defense, seed, ca, asr=None, rate=0.1, target="first", label=None, recall=None, tca=None):
         return dict(dataset="D", attack=attack, defense=defense, seed=seed, poison_rate=rate, target=target,
                     ca=ca, asr=asr, target_label="1", backdoor_label=label, isolation_recall=recall,
-                    isolation_precision=0.5 if recall is not None else None)
+                    isolation_precision=0.5 if recall is not None else None, target_ca=tca)
 
-    rows = [row("none", "no_defense", 0, 0.90), row("none", "e2abl", 0, 0.86, label="1"),
+    rows = [row("none", "no_defense", 0, 0.90, tca=0.8), row("none", "e2abl", 0, 0.86, label="1"),
             row("none", "no_defense", 1, 0.80), row("none", "e2abl", 1, 0.80),
-            row("square", "no_defense", 0, 0.9, 1.0), row("square", "e2abl", 0, 0.88, 0.02, label="1", recall=1.0),
+            row("square", "no_defense", 0, 0.9, 1.0),
+            row("square", "e2abl", 0, 0.88, 0.02, label="1", recall=1.0, tca=0.3),
             row("square", "e2abl", 1, 0.78, 0.30, label="2", recall=0.5),
             row("square", "e2abl", 0, 0.88, 0.60, rate=0.2, label="1", recall=0.9),
             row("square", "clean_model", 1, 0.80, 0.28), row("square", "poison_removed", 1, 0.84, 0.03)]
@@ -226,6 +229,9 @@ def test_robustness_matrix_summary_reads_the_rows():
     # the perfect filter ran on seed 1's 10% cell only: 0.78 - 0.84
     assert "a perfect filter (poisoned rows dropped, same cell and seed): -6.0 points over 1 fits" in text
     assert "false alarms on clean data (a backdoor label reported): 1 of 2" in text
+    # seed 0's 10% fit holds the trigger (ASR 2) with 30% on the target class against clean training's 80%;
+    # the other fits are over 5 or have no clean reference
+    assert "target-class accuracy is under half clean training's (same dataset, seed and target label): 1 of 1" in text
     assert ("at 10% poison: 2 fits, mean ASR 16.0, worst 30.0 (D, square, first, 10%, seed 1), ASR > 5 on 1, "
             "more than 5 points above the clean model on 0 of 1, isolation recall mean 75.0 / min 50.0") in text
     assert "at 20% poison: 1 fits, mean ASR 60.0, worst 60.0 (D, square, first, 20%, seed 0), ASR > 5 on 1, " \

@@ -197,7 +197,7 @@ def without_rows(X, y, rows):
 
 def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, verbose):
     _set_threads(threads)
-    from ..metrics import clean_accuracy, isolation_precision_recall, recovery_precision
+    from ..metrics import clean_accuracy, isolation_precision_recall, recovery_precision, target_class_accuracy
 
     X_train, y_train, X_test, y_test = data
     name, params = parse_spec(cell["defense"], DEFENSES, "defense")
@@ -227,6 +227,8 @@ def _run_cell(cell, data, poisoned, target_label, common, threads, plots_dir, ve
         row["ca"] = clean_accuracy(clf, X_test, y_test)
         # ASR: the triggered non-target test rows classified as the target (attack_success_rate)
         row["asr"] = None if attack is None else clean_accuracy(clf, *attack_set)
+        # the target class's own test rows: a low ASR from a model that has lost the class is no defense
+        row["target_ca"] = target_class_accuracy(clf, X_test, y_test, target_label)
         row["n_poisoned"] = len(poison_idx)  # for poison_removed: the rows it did not train on
         row["attack_seconds"] = None if attack_seconds is None else round(attack_seconds, 2)
         suspected = getattr(clf, "suspected_poison_mask_", None)
@@ -284,5 +286,5 @@ def format_row(row: dict) -> str:
         return "-" if v is None else f"{100 * v:.1f}"
 
     return (f"{row['dataset']:>14s} {row['attack']:>8s} {row['defense']:>12s} seed {row['seed']}: "
-            f"CA {pct('ca')}  ASR {pct('asr')}  iso P/R {pct('isolation_precision')}/{pct('isolation_recall')}  "
+            f"CA {pct('ca')}  ASR {pct('asr')}  target-class acc {pct('target_ca')}  iso P/R {pct('isolation_precision')}/{pct('isolation_recall')}  "
             f"fit {row.get('fit_seconds', 0):.0f} s")
