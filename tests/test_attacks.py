@@ -115,8 +115,9 @@ def test_target_class_accuracy_scores_only_the_target_rows():
     before = X.copy()
     assert target_class_accuracy(_FirstStep(), X, y, "a") == pytest.approx(1 / 3)  # rows 0, 1, 4: one right
     assert target_class_accuracy(_FirstStep(), X, y, "b") == 0.5  # rows 2, 3: row 3 right
-    # aeon's list of unequal-length series: the same rows
-    assert target_class_accuracy(_FirstStep(), [x[:, :1] for x in X], y, "a") == pytest.approx(1 / 3)
+    # aeon's list of unequal-length series (lengths 1 and 2): the same rows
+    uneven = [np.concatenate([x, x], axis=1) if i % 2 else x for i, x in enumerate(X)]
+    assert target_class_accuracy(_FirstStep(), uneven, y, "a") == pytest.approx(1 / 3)
     assert np.isnan(target_class_accuracy(_FirstStep(), X, y, "c"))  # no test row of the class
     assert np.array_equal(X, before)
 

@@ -286,5 +286,6 @@ def format_row(row: dict) -> str:
         return "-" if v is None else f"{100 * v:.1f}"
 
     return (f"{row['dataset']:>14s} {row['attack']:>8s} {row['defense']:>12s} seed {row['seed']}: "
-            f"CA {pct('ca')}  ASR {pct('asr')}  target-class acc {pct('target_ca')}  iso P/R {pct('isolation_precision')}/{pct('isolation_recall')}  "
+            f"CA {pct('ca')}  ASR {pct('asr')}  target-class acc {pct('target_ca')}  "
+            f"iso P/R {pct('isolation_precision')}/{pct('isolation_recall')}  "
             f"fit {row.get('fit_seconds', 0):.0f} s")
