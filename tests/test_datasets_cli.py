@@ -38,3 +38,7 @@ def test_demo_runs_end_to_end(capsys):
     assert main(["demo", "--epochs", "3", "--backbone", "fcn", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "E2ABL, poisoned" in out and "inferred backdoor label" in out
+    # CA, ASR and the target class's own accuracy in every model's line
+    header = next(line for line in out.splitlines() if line.startswith("model"))
+    assert header.split()[1:] == ["CA", "ASR", "target", "fit", "s"]
+    assert all(line.count("%") == 3 for line in out.splitlines() if line.startswith(("no defense", "E2ABL,")))
