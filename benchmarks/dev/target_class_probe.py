@@ -29,7 +29,8 @@ from e2abl_ts.metrics import target_class_accuracy
 load = functools.lru_cache(maxsize=None)(load_dataset)
 
 
-def main(argv=None):
+def main(argv=None, extra=None):
+    """``extra``: fields every E2ABL row carries (a caller's description of what it changed)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fits", required=True)
     parser.add_argument("--network-offset", type=int, nargs="+", default=[0])
@@ -58,6 +59,7 @@ def main(argv=None):
                        network_seed=network_seed)
             if args.params:
                 row["params"] = args.params
+            row.update(extra or {})
             write_row(out, dict(row, ca=ca, asr=asr,
                                 target_ca=round(100 * target_class_accuracy(clf, X_test, y_test, label), 1),
                                 evidence=clf.attack_evidence_, backdoor_label=label_name(clf.backdoor_label_)))

@@ -37,8 +37,8 @@ def traced_after_epoch(self, epoch, net):
         LOG.append(dict(ep=epoch, lab=int(self.backdoor_label), ev=self.attack_evidence, n_lab=int(label.sum()),
                         held=int((label & ~self.main_rows).sum()), held_p=int((poison & ~self.main_rows).sum()),
                         stk_p=int((poison & self.sticky).sum()), sticky=int(self.sticky.sum()),
-                        tg=int((self.targets != self.y).sum()), clus=int(self.clustered.sum()),
-                        unl=int(self.unlearn.sum()), prank="".join("P" if poison[i] else "." for i in order.tolist())))
+                        tg=int((self.targets != self.y).sum()), clus=int(self.clustered.sum()), clus_p=int((poison & self.clustered).sum()),
+                        unl=int(self.unlearn.sum()), unl_p=int((poison & self.unlearn).sum()), prank="".join("P" if poison[i] else "." for i in order.tolist())))
     return out
 
 
