@@ -4,8 +4,8 @@
 
 Per epoch from the warm start's end: the label acted on, its evidence, its rows; the rows of it (``held``) and of the
 poison (``held_p``) the main head does not train on; the poisoned rows flagged (``stk_p``), the flagged rows
-(``sticky``), the relabelled (``tg``), split (``clus``) and unlearned (``unl``) rows; the label's rows ordered by score
-(``P``: poisoned). ``EVERY=K`` prints every K-th epoch (default 4); with ``evident_label_cap.patch`` applied,
+(``sticky``), the relabelled (``tg``), split (``clus``; poisoned ``clus_p``) and unlearned (``unl``; ``unl_p``) rows;
+the label's rows ordered by score (``P``: poisoned). ``EVERY=K`` prints every K-th epoch (default 4); with ``evident_label_cap.patch`` applied,
 ``CAP=0.5 ORDER=main_loss`` sets its cap.
 """
 import functools
@@ -37,8 +37,10 @@ def traced_after_epoch(self, epoch, net):
         LOG.append(dict(ep=epoch, lab=int(self.backdoor_label), ev=self.attack_evidence, n_lab=int(label.sum()),
                         held=int((label & ~self.main_rows).sum()), held_p=int((poison & ~self.main_rows).sum()),
                         stk_p=int((poison & self.sticky).sum()), sticky=int(self.sticky.sum()),
-                        tg=int((self.targets != self.y).sum()), clus=int(self.clustered.sum()), clus_p=int((poison & self.clustered).sum()),
-                        unl=int(self.unlearn.sum()), unl_p=int((poison & self.unlearn).sum()), prank="".join("P" if poison[i] else "." for i in order.tolist())))
+                        tg=int((self.targets != self.y).sum()), clus=int(self.clustered.sum()),
+                        clus_p=int((poison & self.clustered).sum()), unl=int(self.unlearn.sum()),
+                        unl_p=int((poison & self.unlearn).sum()),
+                        prank="".join("P" if poison[i] else "." for i in order.tolist())))
     return out
 
 
