@@ -7,6 +7,7 @@ including ones a patch adds and the estimator does not take).
 The first argument is a JSON object of options; the rest goes to ``target_class_probe.main``. The rows carry the
 options in an ``options`` field.
 """
+import contextlib
 import json
 import sys
 
@@ -15,9 +16,9 @@ import target_class_probe
 from e2abl_ts import E2ABLClassifier
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    options = json.loads(argv[0])
+@contextlib.contextmanager
+def replaced_options(options: dict):
+    """Within the block, every E2ABLClassifier fit resolves its objective's options with ``options`` on top."""
     resolved = E2ABLClassifier._resolved_options
 
     def replaced(self, backbone, X):
@@ -25,9 +26,16 @@ def main(argv=None):
 
     E2ABLClassifier._resolved_options = replaced
     try:
-        target_class_probe.main(argv[1:], extra=dict(options=options))
+        yield
     finally:
         E2ABLClassifier._resolved_options = resolved
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    options = json.loads(argv[0])
+    with replaced_options(options):
+        target_class_probe.main(argv[1:], extra=dict(options=options))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, "benchmarks/dev")
 from _cells import listed_fits
+from options_probe import replaced_options
 
 import e2abl_ts._e2abl as objective_module
 from e2abl_ts import E2ABLClassifier
@@ -85,15 +86,17 @@ def unlearn_epoch(self, epoch, net):
 
 
 def main():
-    global POISON
     warnings.filterwarnings("ignore")
     mode, fits, offsets = sys.argv[1:4]
     if mode == "split":
         objective_module.split_along = recorded_split_along
     objective_module.E2ABLObjective.after_epoch = split_epoch if mode == "split" else unlearn_epoch
-    options = json.loads(os.environ.get("OPTIONS", "{}"))
-    resolved = E2ABLClassifier._resolved_options
-    E2ABLClassifier._resolved_options = lambda self, backbone, X: dict(resolved(self, backbone, X), **options)
+    with replaced_options(json.loads(os.environ.get("OPTIONS", "{}"))):
+        trace(fits, offsets)
+
+
+def trace(fits, offsets):
+    global POISON
     for name, trigger, target, seed, attack, X, y, X_test, y_test in listed_fits(fits):
         for offset in (int(o) for o in offsets.split(",")):
             POISON = torch.zeros(len(y), dtype=torch.bool)
