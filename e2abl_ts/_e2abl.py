@@ -129,7 +129,8 @@ def agreed_side(upper: torch.Tensor, rules, by_margin: bool = False) -> torch.Te
     return upper if chosen[0] >= chosen[1] else ~upper
 
 
-def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5) -> torch.Tensor | None:
+def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5,
+           keep_inside: float | None = None) -> torch.Tensor | None:
     """The group of this split that is the ``previous`` group again, or None (always when
     ``previous`` is empty).
 
@@ -145,6 +146,12 @@ def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5) ->
     three datasets and Fashion-MNIST's nine fits, seeds 0-2, are unchanged). Naming by the side's share
     everywhere (keeping the previous rows at a share >= 0.9) cost images: Fashion-MNIST + Blend,
     seed 1, CA 79.7 -> 76.6.
+
+    ``keep_inside``: a side that passes the Jaccard test but lies at least this share inside the
+    previous group also keeps the whole group (as a side cut inside it at Jaccard < ``overlap``
+    does). The poison of several source classes can split along them; without it the held group
+    shrank to the smaller part and the rest trained the main head (JapaneseVowels burst, data seed
+    1, network seed 1: 29 held rows -> 12, ASR 61.1; with 0.9, 0.0).
     """
     def jaccard(group):
         return float((group & previous).sum()) / max(float((group | previous).sum()), 1.0)
@@ -154,11 +161,40 @@ def follow(upper: torch.Tensor, previous: torch.Tensor, overlap: float = 0.5) ->
 
     j_upper, j_lower = jaccard(upper), jaccard(~upper)
     if max(j_upper, j_lower) >= overlap:
-        return upper if j_upper > j_lower else ~upper
+        side = upper if j_upper > j_lower else ~upper
+        if keep_inside is not None and share(side) >= keep_inside:
+            return side | previous
+        return side
     s_upper, s_lower = share(upper), share(~upper)
     if max(s_upper, s_lower) >= overlap:
         return (upper if s_upper > s_lower else ~upper) | previous
     return None
+
+
+def mixture_side(proj: torch.Tensor, group: torch.Tensor, iters: int = 50) -> torch.Tensor:
+    """The rows of 1D ``proj`` on ``group``'s side of the point, between the two groups' means, where
+    two Gaussians with their own variances, fitted by EM starting from ``group`` and the rest, are
+    equally likely.
+
+    Otsu's cut (:func:`otsu_threshold`) assumes equal spreads. Along a backdoor label's split the
+    label's clean rows spread much more than the poison, so Otsu's cut falls inside them: on
+    JapaneseVowels (``resnet``, 10% poison) it held 7-11 clean rows beside the 27 poisoned ones,
+    this cut 0-1 (docs/experiments.md, Session 49).
+    """
+    x = proj.double()
+    resp = torch.stack([(~group).double(), group.double()], dim=1)
+    for _ in range(iters + 1):
+        n = resp.sum(dim=0).clamp(min=1e-9)
+        weight, mean = n / len(x), (resp * x[:, None]).sum(dim=0) / n
+        var = ((resp * (x[:, None] - mean) ** 2).sum(dim=0) / n).clamp(min=1e-6 * float(x.var()) + 1e-12)
+        log_p = -0.5 * (x[:, None] - mean) ** 2 / var - 0.5 * var.log() + weight.log()
+        resp = torch.softmax(log_p, dim=1)
+    sign = 1.0 if mean[1] >= mean[0] else -1.0
+    grid = torch.linspace(float(mean[0]), float(mean[1]), 2001, dtype=x.dtype, device=x.device)
+    log_g = -0.5 * (grid[:, None] - mean) ** 2 / var - 0.5 * var.log() + weight.log()
+    past = torch.nonzero(log_g[:, 1] > log_g[:, 0]).flatten()
+    cut = float(grid[past[0]]) if len(past) else float(mean[1])
+    return sign * x >= sign * cut
 
 
 def otsu_threshold(values: torch.Tensor) -> float:
@@ -199,7 +235,8 @@ class E2ABLObjective(Objective):
                  warm_split: bool = False, quiet_label_cap: float | None = None, flag_band: float | None = None,
                  flag_agreement: bool = False, quiet_z: float | None = None,
                  quiet_split_share: float | None = None, side_loss_ratio: float | None = None,
-                 min_clean_side: float | None = None, classes=None):
+                 min_clean_side: float | None = None, held_cut: str = "otsu",
+                 keep_inside: float | None = None, classes=None):
         n = len(X)
         self.X, self.y, self.n_classes = X, y, n_classes
         self.warmup_epochs = warmup_epochs
@@ -261,6 +298,11 @@ class E2ABLObjective(Objective):
         # a tracked split (or a scan's) whose group would leave its label fewer rows than this share of the
         # median other label's does not count (_leaves_too_few)
         self.min_clean_side = min_clean_side
+        # "mixture": the tracked split's named side is narrowed to its rows past the crossing of two
+        # Gaussians (own variances) fitted along the split's direction (mixture_side)
+        self.held_cut = held_cut
+        # a followed side lying this share inside the held group keeps the whole group (follow)
+        self.keep_inside = keep_inside
         self.split_position: torch.Tensor | None = None  # per row of the label; NaN elsewhere (_place_on_split)
         self.whole_label: int | None = None  # _hold_whole_label: the label given up, decided once
         self.unlearn = torch.zeros(n, dtype=torch.bool, device=dev)
@@ -759,7 +801,7 @@ class E2ABLObjective(Objective):
             def name(upper, rules):
                 # the group named last time keeps its name (follow); else the group every rule picks,
                 # unless no group was held yet and the second head fits the other side far better
-                named = follow(upper, previous)
+                named = follow(upper, previous, keep_inside=self.keep_inside)
                 if named is not None:
                     return named
                 named = agreed_side(upper, rules, by_margin)
@@ -778,6 +820,13 @@ class E2ABLObjective(Objective):
                 found = label_specific_split(feats, others, self.y[other_rows], top, self.cluster_sep, direction)
                 if found is not None:
                     poisoned = name(*found)
+                    # a side of this split (not a group kept whole by follow) is narrowed to the
+                    # rows past the mixture's crossing
+                    if self.held_cut == "mixture" and poisoned is not None and (
+                            bool((poisoned == found[0]).all()) or bool((poisoned != found[0]).all())):
+                        narrowed = poisoned & mixture_side(centred @ direction, poisoned)
+                        if bool(narrowed.any()):
+                            poisoned = narrowed
             if poisoned is None:
                 # else the top principal direction and the more spread group, at the bar of 5
                 # this was measured with (digits 15 of 15 stopped; the shirts' content split on

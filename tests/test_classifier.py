@@ -195,6 +195,10 @@ def test_pipelines_grid_search_and_cross_validation(toy):
          "'unlearn_weight' parameter of E2ABLClassifier must be a float in the range"),
         ({"unlearn_ramp": -1}, None, None,
          "'unlearn_ramp' parameter of E2ABLClassifier must be an int in the range \\[0, inf\\)"),
+        ({"held_cut": "gmm"}, None, None,
+         "'held_cut' parameter of E2ABLClassifier must be a str among \\{.*'mixture'"),
+        ({"keep_inside": 1.5}, None, None,
+         "'keep_inside' parameter of E2ABLClassifier must be None, a str among \\{'auto'\\} or a float in the range"),
     ],
 )
 def test_bad_input_clear_errors(toy, params, X_fn, y_fn, match):
@@ -763,6 +767,48 @@ def test_follow_keeps_the_name_of_the_group_the_previous_split_held():
     assert follow(upper, torch.zeros(20, dtype=torch.bool)) is None  # no split named yet
 
 
+def test_follow_keeps_the_whole_group_when_a_side_lies_inside_it_with_keep_inside():
+    """The held group is two source classes of poison; this epoch's split cuts between them, so one
+    side is mostly the group (Jaccard >= 0.5) but lies wholly inside it. By Jaccard alone the group
+    shrinks to that side; with keep_inside the whole group stays held. A side that reaches out of
+    the group by more than keep_inside allows is followed as before."""
+    from e2abl_ts._e2abl import follow
+
+    rows = torch.arange(40)
+    previous = rows < 20  # held last epoch: two sources' poison, rows 0-11 and 12-19
+    inside = rows < 12  # Jaccard 0.6, wholly inside the group
+    assert torch.equal(follow(inside, previous), inside)
+    assert torch.equal(follow(inside, previous, keep_inside=0.9), previous)
+    assert torch.equal(follow(~inside, previous, keep_inside=0.9), previous)  # the same split, read from the other side
+    reaching = rows < 16
+    reaching = reaching | (rows >= 36)  # 16 held rows and 4 new ones: a share of 0.8 inside the group
+    assert torch.equal(follow(reaching, previous, keep_inside=0.9), reaching)
+    assert torch.equal(follow(reaching, previous, keep_inside=0.8), reaching | previous)
+
+
+def test_mixture_side_cuts_past_the_clean_rows_that_otsu_holds():
+    """Along a backdoor label's split the poison is tight and the label's clean rows spread wide.
+    Otsu's cut, which assumes equal spreads, falls inside the clean rows; the two-Gaussian cut
+    keeps the poison and leaves (almost) every clean row out, whichever side the poison is on."""
+    from e2abl_ts._e2abl import mixture_side, otsu_threshold
+
+    g = torch.Generator().manual_seed(0)
+    poison = torch.randn(27, generator=g, dtype=torch.float64) * 0.3 + 4.0
+    clean = torch.randn(40, generator=g, dtype=torch.float64) * 2.0
+    proj = torch.cat([poison, clean])
+    is_poison = torch.arange(67) < 27
+    for sign in (1.0, -1.0):
+        x = sign * proj
+        otsu = x > otsu_threshold(x) if sign > 0 else x <= otsu_threshold(x)
+        assert int((otsu & is_poison).sum()) == 27
+        otsu_clean = int((otsu & ~is_poison).sum())
+        assert otsu_clean >= 8  # the equal-spread cut holds clean rows beside the poison
+        kept = mixture_side(x, otsu)
+        assert int((kept & is_poison).sum()) == 27
+        assert int((kept & ~is_poison).sum()) <= 1 < otsu_clean
+        assert not bool((kept & ~otsu).any())  # callers intersect; the cut itself lies past Otsu's here
+
+
 def test_neighbour_label_entropy_is_higher_for_a_group_gathered_from_several_labels():
     from e2abl_ts._e2abl import neighbour_label_entropy
 
@@ -1047,6 +1093,14 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["min_clean_side"] is None
     assert series.set_params(min_clean_side=None)._resolved_options(
         build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["min_clean_side"] is None
+    # the held side ends at the two-Gaussian cut and stays whole when a split cuts inside it, on series
+    series_options = series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))
+    assert (series_options["held_cut"], series_options["keep_inside"]) == ("mixture", 0.9)
+    image_options = image._resolved_options(net, torch.zeros(4, 1, 8, 8))
+    assert (image_options["held_cut"], image_options["keep_inside"]) == ("otsu", None)
+    series_options = series.set_params(held_cut="otsu", keep_inside=None)._resolved_options(
+        build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))
+    assert (series_options["held_cut"], series_options["keep_inside"]) == ("otsu", None)
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
