@@ -186,6 +186,9 @@ class E2ABLMixin:
         # not measured with them
         held_cut = self._by_modality(self.held_cut, image="otsu", series="mixture")
         keep_inside = self._by_modality(self.keep_inside, image=None, series=0.9)
+        # the inflated-label rule's bar relative to the label (_flag_inflated_label), series only: measured on
+        # ECG5000's minority class (docs/experiments.md, Session 50), not on images
+        inflated_share = None if self._data_dim == 2 else 2 / 3
         return dict(attach_stage=attach, detach_second_head=detach, release_rank=release_rank, drop=drop,
                     cluster_mode=cluster_mode, resplit=resplit, split_recovery=split_recovery,
                     cluster_sep=cluster_sep, second_head_pool=pool, shadow_cells=shadow_cells,
@@ -193,7 +196,8 @@ class E2ABLMixin:
                     warm_top_half=warm_top_half, warm_split=warm_split, mislabel_z=mislabel_z,
                     quiet_label_cap=quiet_label_cap, flag_band=flag_band, flag_agreement=flag_agreement,
                     quiet_z=quiet_z, quiet_split_share=self.quiet_split_share, side_loss_ratio=side_loss_ratio,
-                    min_clean_side=min_clean_side, held_cut=held_cut, keep_inside=keep_inside)
+                    min_clean_side=min_clean_side, held_cut=held_cut, keep_inside=keep_inside,
+                    inflated_share=inflated_share)
 
     def _fit_module(self, backbone, X, y, generator):
         options = self._resolved_options(backbone, X)

@@ -1101,6 +1101,9 @@ def test_the_estimator_asks_for_the_16_cell_shadow_on_series_only(cluster_mode, 
     series_options = series.set_params(held_cut="otsu", keep_inside=None)._resolved_options(
         build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))
     assert (series_options["held_cut"], series_options["keep_inside"]) == ("otsu", None)
+    # the inflated-label rule's bar relative to the label: series only
+    assert series._resolved_options(build_backbone("resnet", 1, 2), torch.zeros(4, 1, 32))["inflated_share"] == 2 / 3
+    assert image._resolved_options(net, torch.zeros(4, 1, 8, 8))["inflated_share"] is None
 
 
 def test_disagreeing_side_rules_name_a_side_only_by_margin_and_only_when_asked():
@@ -1191,9 +1194,9 @@ def test_auto_split_is_tracked_with_resplit_on_series():
     assert len(warmup.unlearned_indices_) == 0 and not np.allclose(auto.predict_proba(X), warmup.predict_proba(X))
 
 
-def _inflated(warm_loss, y):
+def _inflated(warm_loss, y, inflated_share=None):
     objective = _objective(torch.zeros(len(y), 1, 8), y, 4, warmup_epochs=2, isolation_rate=0.2, drop="absolute",
-                           detector="robust", inflated_label=True)
+                           detector="robust", inflated_label=True, inflated_share=inflated_share)
     objective.warm_loss, objective.n_warm_loss = warm_loss * 2, 2  # the mean of two warm epochs
     objective.backdoor_label, objective.evident = 0, True  # what the loss drops said: the easy label
     objective._flag_inflated_label()
@@ -1230,6 +1233,32 @@ def test_a_label_that_other_classes_fill_is_named_from_the_warm_starts_high_loss
     # the data are not learned yet (median loss over log(4) / 4): no evidence either way
     objective = _inflated(torch.where(loss > 1, loss, torch.tensor(0.6)), y)
     assert objective.backdoor_label == 0 and not objective.sticky.any()
+
+
+def test_a_poisoned_label_under_half_the_tail_is_named_when_two_thirds_of_it_are_there():
+    """ECG5000's minority class under TT-FGSM (data seed 2): 26 of its 37 rows sit in the 70-row tail, short of
+    the half (35) the rule asks, and the warm start named another label. A label of at least a quarter of the
+    tail's size with two thirds of its rows there is named, and none of its rows is trusted; a smaller label
+    wholly in the tail (a rare clean class the shallow model has not learned) is not."""
+    # 80 rows, 4 classes (log 4 = 1.39), a tail of 16: 5 of label 3's 6 rows and 11 rows of the others
+    y = torch.tensor([0] * 25 + [1] * 25 + [2] * 24 + [3] * 6)
+    loss = torch.full((80,), 0.05)
+    loss[74:79] = 3.0  # label 3's rows, placed elsewhere
+    for label, n in ((0, 4), (1, 4), (2, 3)):
+        loss[torch.nonzero(y == label).flatten()[:n]] = 2.0
+    assert _inflated(loss, y).backdoor_label == 0  # without the share (images): the half of the tail only
+    objective = _inflated(loss, y, inflated_share=2 / 3)
+    assert objective.n_isolate == 16
+    assert objective.backdoor_label == 3 and objective.evident and objective.attack_evidence == "inflated_label"
+    assert torch.equal(objective.sticky, y == 3)
+    # a 3-row label (under a quarter of the tail) wholly in it: the warm start's label stands
+    small = torch.tensor([0] * 26 + [1] * 26 + [2] * 25 + [3] * 3)
+    loss = torch.full((80,), 0.05)
+    loss[77:] = 3.0
+    for label, n in ((0, 5), (1, 4), (2, 4)):
+        loss[torch.nonzero(small == label).flatten()[:n]] = 2.0
+    objective = _inflated(loss, small, inflated_share=2 / 3)
+    assert objective.backdoor_label == 0 and not objective.sticky.any() and objective.attack_evidence is None
 
 
 class _IdentityShallow(torch.nn.Module):
