@@ -637,6 +637,11 @@ class E2ABLObjective(Objective):
         mad = 1.4826 * (values[rows] - median).abs().median()
         return (values - median) / mad.clamp(min=1e-6)
 
+    def _warm_tail(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every row's mean warm-start loss, and the ``n_isolate`` rows of largest loss (largest first)."""
+        loss = self.warm_loss / max(self.n_warm_loss, 1)
+        return loss, torch.argsort(loss, descending=True)[: self.n_isolate]
+
     @torch.no_grad()
     def _flag_inflated_label(self):
         """At the end of the warm start: a label most of whose rows other classes' series fill.
@@ -667,11 +672,10 @@ class E2ABLObjective(Objective):
         tail on every fit, so no bar relative to the label alone would do (docs/experiments.md,
         Session 50).
         """
-        loss = self.warm_loss / max(self.n_warm_loss, 1)
+        loss, tail = self._warm_tail()
         chance = math.log(self.n_classes)
         if float(loss.median()) >= chance / 4:
             return
-        tail = torch.argsort(loss, descending=True)[: self.n_isolate]
         label = int(torch.mode(self.y[tail]).values)
         rows = tail[self.y[tail] == label]
         whole = False
